@@ -1,0 +1,3 @@
+// Registers raw-loader.mjs: `node --import tsx --import ./scripts/node-hooks.mjs file.ts`.
+import { register } from 'node:module';
+register('./raw-loader.mjs', import.meta.url);

@@ -1,0 +1,51 @@
+// device.ts: one way to get a GPUDevice, for the browser worker and for Node alike.
+// The caller passes the GPU entry point (navigator.gpu in a browser, webgpu's create() in Node),
+// so this file never imports a host-specific module.
+
+export class NoWebGpuError extends Error {
+  constructor(detail: string) {
+    super(
+      `WebGPU is not available: ${detail}. ` +
+        'In a browser use a recent Chrome or Edge (or enable chrome://flags/#enable-unsafe-webgpu); ' +
+        'on Linux without a GPU start Chromium with --enable-unsafe-webgpu --enable-features=Vulkan. ' +
+        'In Node install the "webgpu" package and, without a GPU, set ' +
+        'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (Debian package "chromium").',
+    );
+    this.name = 'NoWebGpuError';
+  }
+}
+
+export interface GpuContext {
+  device: GPUDevice;
+  /** Kept so the adapter lives as long as the device (Dawn in Node frees it on collection). */
+  adapter: GPUAdapter;
+  /** e.g. "swiftshader"; kernels pick variants by it (see PERF-NOTES). */
+  architecture: string;
+  description: string;
+}
+
+/** Requests an adapter and a device with the adapter's largest buffer limits. */
+export async function requestGpu(gpu: GPU | undefined): Promise<GpuContext> {
+  if (!gpu) throw new NoWebGpuError('navigator.gpu is undefined');
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new NoWebGpuError('no GPU adapter was found');
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+    },
+  });
+  const info = adapter.info;
+  return {
+    device,
+    adapter,
+    architecture: info.architecture || info.vendor || 'unknown',
+    description: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' '),
+  };
+}

@@ -1,0 +1,149 @@
+// program.ts: a fixed list of GPU commands, recorded once per run and encoded every step.
+// Shapes are fixed for a run, so pipelines, bind groups and uniform buffers are all made at
+// record time; encoding a step is then a loop over prepared dispatches (no allocation).
+
+export type Binding = GPUBufferBinding;
+
+type Command =
+  | { kind: 'dispatch'; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number]; label: string }
+  | { kind: 'clear'; buffer: GPUBuffer; offset: number; size: number }
+  | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; size: number };
+
+export interface DispatchSpec {
+  /** WGSL source (usually common.wgsl + the op's file). */
+  code: string;
+  entryPoint: string;
+  /** `override` constants of the entry point: workgroup sizes, tile sizes, fixed dims. */
+  constants?: Record<string, number>;
+  /** bindings[i] is bound at @binding(i); leave holes (undefined) for bindings the entry point does not use. */
+  bindings: (Binding | undefined)[];
+  /** Optional uniform block, bound at @binding(uniformBinding). Written once at record time. */
+  uniform?: { binding: number; data: ArrayBuffer };
+  workgroups: [number, number?, number?];
+}
+
+const MAX_WORKGROUPS_PER_DIM = 65535;
+
+/** Caches shader modules and pipelines per device: one pipeline per (code, entry point, constants). */
+class PipelineCache {
+  private modules = new Map<string, GPUShaderModule>();
+  private pipelines = new Map<string, GPUComputePipeline>();
+  constructor(private device: GPUDevice) {}
+
+  get(code: string, entryPoint: string, constants: Record<string, number> = {}): GPUComputePipeline {
+    let module = this.modules.get(code);
+    if (!module) {
+      module = this.device.createShaderModule({ code });
+      this.modules.set(code, module);
+    }
+    const key = `${entryPoint}|${JSON.stringify(constants)}|${code.length}|${hashString(code)}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      pipeline = this.device.createComputePipeline({
+        label: entryPoint,
+        layout: 'auto',
+        compute: { module, entryPoint, constants },
+      });
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+}
+
+const caches = new WeakMap<GPUDevice, PipelineCache>();
+
+function hashString(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export class Program {
+  private commands: Command[] = [];
+  private uniforms: GPUBuffer[] = [];
+  readonly pipelines: PipelineCache;
+
+  constructor(readonly device: GPUDevice) {
+    let cache = caches.get(device);
+    if (!cache) caches.set(device, (cache = new PipelineCache(device)));
+    this.pipelines = cache;
+  }
+
+  get length(): number {
+    return this.commands.length;
+  }
+
+  dispatch(spec: DispatchSpec): void {
+    const pipeline = this.pipelines.get(spec.code, spec.entryPoint, spec.constants);
+    const entries: GPUBindGroupEntry[] = [];
+    spec.bindings.forEach((resource, binding) => {
+      if (resource) entries.push({ binding, resource });
+    });
+    if (spec.uniform) {
+      const buffer = this.device.createBuffer({
+        size: Math.max(16, Math.ceil(spec.uniform.data.byteLength / 16) * 16),
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      });
+      this.device.queue.writeBuffer(buffer, 0, spec.uniform.data);
+      this.uniforms.push(buffer);
+      entries.push({ binding: spec.uniform.binding, resource: { buffer } });
+    }
+    const [x, y = 1, z = 1] = spec.workgroups;
+    for (const n of [x, y, z]) {
+      if (!Number.isInteger(n) || n < 0 || n > MAX_WORKGROUPS_PER_DIM) {
+        throw new Error(`${spec.entryPoint}: workgroup count ${n} is outside 0..${MAX_WORKGROUPS_PER_DIM}`);
+      }
+    }
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    this.commands.push({ kind: 'dispatch', pipeline, bindGroup, workgroups: [x, y, z], label: spec.entryPoint });
+  }
+
+  /** Zero-fills a binding (for gradients that kernels accumulate into with +=). */
+  clear(b: Binding): void {
+    this.commands.push({ kind: 'clear', buffer: b.buffer, offset: b.offset ?? 0, size: b.size ?? b.buffer.size - (b.offset ?? 0) });
+  }
+
+  copy(src: Binding, dst: Binding, size: number): void {
+    this.commands.push({ kind: 'copy', src: src.buffer, srcOffset: src.offset ?? 0, dst: dst.buffer, dstOffset: dst.offset ?? 0, size });
+  }
+
+  /** Appends every recorded command to the encoder, in order. Compute passes are batched. */
+  encode(encoder: GPUCommandEncoder): void {
+    let pass: GPUComputePassEncoder | null = null;
+    for (const c of this.commands) {
+      if (c.kind === 'dispatch') {
+        if (!pass) pass = encoder.beginComputePass();
+        if (c.workgroups[0] * c.workgroups[1] * c.workgroups[2] === 0) continue;
+        pass.setPipeline(c.pipeline);
+        pass.setBindGroup(0, c.bindGroup);
+        pass.dispatchWorkgroups(...c.workgroups);
+        continue;
+      }
+      if (pass) {
+        pass.end();
+        pass = null;
+      }
+      if (c.kind === 'clear') encoder.clearBuffer(c.buffer, c.offset, c.size);
+      else encoder.copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.size);
+    }
+    pass?.end();
+  }
+
+  /** Encodes and submits the program once. */
+  run(): void {
+    const encoder = this.device.createCommandEncoder();
+    this.encode(encoder);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  destroy(): void {
+    for (const u of this.uniforms) u.destroy();
+    this.uniforms = [];
+    this.commands = [];
+  }
+}
+
+/** Number of workgroups of `size` threads needed to cover `n` items. */
+export function groups(n: number, size: number): number {
+  return Math.ceil(n / size);
+}
