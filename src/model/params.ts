@@ -1,0 +1,157 @@
+// params.ts: the parameter tensors of a run (nanoGPT state-dict names, weights [out, in]), their
+// initialisation (NITP.md §2) and their layout in one flat GPU buffer.
+//
+// Flat layout: tensors with weight decay (2-D) first, then those without (biases, LayerNorm), so
+// AdamW decays the prefix [0, decayFloats). Every offset is a multiple of 64 floats (256 bytes,
+// WebGPU's minStorageBufferOffsetAlignment) so a tensor can be bound on its own.
+import { Rng } from '../train/rng.ts';
+import { usesNitpHead, type RunConfig } from './config.ts';
+
+export interface ModelShape {
+  V: number; // vocabulary size
+  T: number; // context length (wpe rows)
+  L: number; // layers
+  C: number; // width d
+  NH: number; // heads
+}
+
+type Init = 'normal' | 'residualProjection' | 'zeros' | 'ones';
+
+export interface TensorSpec {
+  name: string;
+  shape: number[];
+  init: Init;
+  /** backbone tensors draw from the run's "init" stream, the NITP head from "nitp-head". */
+  stream: 'backbone' | 'head';
+}
+
+export interface TensorSlot extends TensorSpec {
+  /** offset in the flat buffer, in floats (multiple of 64) */
+  offset: number;
+  /** number of elements */
+  size: number;
+  decay: boolean;
+  /** position in parameterSpecs() order, which is the init order */
+  index: number;
+}
+
+export interface ParamLayout {
+  tensors: TensorSlot[];
+  byName: Map<string, TensorSlot>;
+  /** floats in the flat buffer, padding included */
+  totalFloats: number;
+  /** tensors in [0, decayFloats) get weight decay */
+  decayFloats: number;
+  /** number of parameters, padding excluded */
+  count: number;
+}
+
+export const ALIGN_FLOATS = 64;
+const INIT_STD = 0.02;
+
+export function modelShape(config: RunConfig, vocabSize: number): ModelShape {
+  const m = config.model;
+  return { V: vocabSize, T: m.contextLength, L: m.nLayer, C: m.dModel, NH: m.nHead };
+}
+
+/** Per-block tensor names, in nanoGPT's order. */
+export function blockNames(i: number) {
+  const h = `transformer.h.${i}`;
+  return {
+    ln1w: `${h}.ln_1.weight`, ln1b: `${h}.ln_1.bias`,
+    qkvw: `${h}.attn.c_attn.weight`, qkvb: `${h}.attn.c_attn.bias`,
+    attprojw: `${h}.attn.c_proj.weight`, attprojb: `${h}.attn.c_proj.bias`,
+    ln2w: `${h}.ln_2.weight`, ln2b: `${h}.ln_2.bias`,
+    fcw: `${h}.mlp.c_fc.weight`, fcb: `${h}.mlp.c_fc.bias`,
+    fcprojw: `${h}.mlp.c_proj.weight`, fcprojb: `${h}.mlp.c_proj.bias`,
+  };
+}
+
+export const NAMES = {
+  wte: 'transformer.wte.weight',
+  wpe: 'transformer.wpe.weight',
+  lnfw: 'transformer.ln_f.weight',
+  lnfb: 'transformer.ln_f.bias',
+  lmHead: 'lm_head.weight',
+  nitpW1: 'nitp.w1.weight',
+  nitpW2: 'nitp.w2.weight',
+  nitpW3: 'nitp.w3.weight',
+} as const;
+
+/** Every trainable tensor of the run, in init order (backbone first, NITP head last). */
+export function parameterSpecs(config: RunConfig, s: ModelShape): TensorSpec[] {
+  const { V, T, L, C } = s;
+  const specs: TensorSpec[] = [];
+  const add = (name: string, shape: number[], init: Init, stream: 'backbone' | 'head' = 'backbone') =>
+    specs.push({ name, shape, init, stream });
+  add(NAMES.wte, [V, C], 'normal');
+  add(NAMES.wpe, [T, C], 'normal');
+  for (let i = 0; i < L; i++) {
+    const n = blockNames(i);
+    add(n.ln1w, [C], 'ones');
+    add(n.ln1b, [C], 'zeros');
+    add(n.qkvw, [3 * C, C], 'normal');
+    add(n.qkvb, [3 * C], 'zeros');
+    add(n.attprojw, [C, C], 'residualProjection');
+    add(n.attprojb, [C], 'zeros');
+    add(n.ln2w, [C], 'ones');
+    add(n.ln2b, [C], 'zeros');
+    add(n.fcw, [4 * C, C], 'normal');
+    add(n.fcb, [4 * C], 'zeros');
+    add(n.fcprojw, [C, 4 * C], 'residualProjection');
+    add(n.fcprojb, [C], 'zeros');
+  }
+  add(NAMES.lnfw, [C], 'ones');
+  add(NAMES.lnfb, [C], 'zeros');
+  if (!config.model.tieEmbeddings) add(NAMES.lmHead, [V, C], 'normal');
+  if (usesNitpHead(config)) {
+    add(NAMES.nitpW1, [4 * C, C], 'normal', 'head');
+    add(NAMES.nitpW2, [4 * C, C], 'normal', 'head');
+    add(NAMES.nitpW3, [C, 4 * C], 'normal', 'head');
+  }
+  return specs;
+}
+
+export function paramLayout(specs: TensorSpec[]): ParamLayout {
+  const indexed = specs.map((spec, index) => ({ spec, index }));
+  const decayed = indexed.filter((t) => t.spec.shape.length >= 2);
+  const plain = indexed.filter((t) => t.spec.shape.length < 2);
+  const tensors: TensorSlot[] = [];
+  let offset = 0;
+  let count = 0;
+  let decayFloats = 0;
+  for (const group of [decayed, plain]) {
+    for (const { spec, index } of group) {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      tensors.push({ ...spec, offset, size, decay: spec.shape.length >= 2, index });
+      offset += Math.ceil(size / ALIGN_FLOATS) * ALIGN_FLOATS;
+      count += size;
+    }
+    if (group === decayed) decayFloats = offset;
+  }
+  return { tensors, byName: new Map(tensors.map((t) => [t.name, t])), totalFloats: offset, decayFloats, count };
+}
+
+/**
+ * Draws the initial weights (nanoGPT init, NITP.md §2) into a flat Float32Array laid out by
+ * `layout`. Backbone tensors draw in spec order from stream "init", the head from "nitp-head",
+ * so an NTP run and an NITP run with the same seed share bit-identical backbone weights.
+ */
+export function initParams(layout: ParamLayout, seed: number, nLayer: number): Float32Array {
+  const flat = new Float32Array(layout.totalFloats);
+  const streams = { backbone: new Rng(seed, 'init'), head: new Rng(seed, 'nitp-head') };
+  const inInitOrder = [...layout.tensors].sort((a, b) => a.index - b.index);
+  for (const t of inInitOrder) {
+    const view = flat.subarray(t.offset, t.offset + t.size);
+    const rng = streams[t.stream];
+    if (t.init === 'ones') view.fill(1);
+    else if (t.init === 'normal') rng.fillNormal(view, INIT_STD);
+    else if (t.init === 'residualProjection') rng.fillNormal(view, INIT_STD / Math.sqrt(2 * nLayer));
+  }
+  return flat;
+}
+
+/** Views of each tensor in a flat array, by name. */
+export function tensorViews<A extends Float32Array | Float64Array>(layout: ParamLayout, flat: A): Map<string, A> {
+  return new Map(layout.tensors.map((t) => [t.name, flat.subarray(t.offset, t.offset + t.size) as A]));
+}
