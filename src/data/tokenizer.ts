@@ -1,0 +1,131 @@
+// tokenizer.ts: text <-> token ids. Ids are Int32Array, one per token, in [0, vocabSize).
+// CharTokenizer: one token per Unicode code point (not per UTF-16 unit, so "😀" is one token).
+// Its vocabulary is the sorted (by code point) set of characters of the texts it was built from;
+// id i is the i-th smallest code point. Built from train + validation text, every corpus
+// character has an id; any other character is an error, never a silent <unk>.
+// toJSON() is what checkpoints store as metadata "tokenizer"; tokenizerFromJSON rebuilds it.
+
+import type { TokenizerKind } from '../model/config.ts';
+
+export interface Tokenizer {
+  readonly kind: TokenizerKind;
+  readonly vocabSize: number; // V
+  /** @returns (n) token ids */
+  encode(text: string): Int32Array;
+  /** @param ids (n) token ids in [0, V) */
+  decode(ids: ArrayLike<number>): string;
+  toJSON(): TokenizerJSON;
+}
+
+export interface CharTokenizerJSON {
+  kind: 'char';
+  vocab: string[]; // vocab[id] = one character (code point), strictly increasing
+}
+
+export type TokenizerJSON = CharTokenizerJSON;
+
+const DENSE_LIMIT = 0x10000; // code points below this map through a table, the rest through a Map
+
+function describeChar(cp: number): string {
+  return `${JSON.stringify(String.fromCodePoint(cp))} (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`;
+}
+
+export class CharTokenizer implements Tokenizer {
+  readonly kind = 'char' as const;
+  readonly vocabSize: number;
+  private readonly chars: string[]; // (V) id -> character
+  private readonly dense: Int32Array; // code point -> id, -1 if absent (code points < DENSE_LIMIT)
+  private readonly sparse = new Map<number, number>(); // code point -> id (code points >= DENSE_LIMIT)
+
+  /** @param vocab (V) one character per id, strictly increasing by code point */
+  constructor(vocab: readonly string[]) {
+    if (vocab.length === 0) throw new Error('CharTokenizer: empty vocabulary');
+    const cps = vocab.map((ch, i) => {
+      const cp = typeof ch === 'string' ? ch.codePointAt(0) : undefined;
+      if (cp === undefined || String.fromCodePoint(cp) !== ch) {
+        throw new Error(`CharTokenizer: vocabulary entry ${i} (${JSON.stringify(ch)}) is not exactly one character`);
+      }
+      if (i > 0 && cp <= vocab[i - 1].codePointAt(0)!) {
+        throw new Error(`CharTokenizer: vocabulary is not strictly increasing by code point at entry ${i} ${describeChar(cp)}`);
+      }
+      return cp;
+    });
+    this.vocabSize = vocab.length;
+    this.chars = [...vocab];
+    this.dense = new Int32Array(Math.min(DENSE_LIMIT, cps[cps.length - 1] + 1)).fill(-1);
+    cps.forEach((cp, id) => {
+      if (cp < DENSE_LIMIT) this.dense[cp] = id;
+      else this.sparse.set(cp, id);
+    });
+  }
+
+  /** The vocabulary of all characters in these texts (e.g. [train, val]). */
+  static fromTexts(texts: readonly string[]): CharTokenizer {
+    const seen = new Set<number>();
+    for (const text of texts) for (const ch of text) seen.add(ch.codePointAt(0)!);
+    // Sort numerically by code point: a UTF-16 string sort would put astral characters before U+E000..U+FFFF.
+    return new CharTokenizer([...seen].sort((a, b) => a - b).map((cp) => String.fromCodePoint(cp)));
+  }
+
+  encode(text: string): Int32Array {
+    const out = new Int32Array(text.length); // code points <= UTF-16 units
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      let cp = text.charCodeAt(i);
+      if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
+        const lo = text.charCodeAt(i + 1);
+        if (lo >= 0xdc00 && lo <= 0xdfff) {
+          cp = (cp - 0xd800) * 0x400 + (lo - 0xdc00) + 0x10000;
+          i++;
+        }
+      }
+      const id = cp < this.dense.length ? this.dense[cp] : cp >= DENSE_LIMIT ? (this.sparse.get(cp) ?? -1) : -1;
+      if (id < 0) {
+        throw new Error(`CharTokenizer.encode: character ${describeChar(cp)} at position ${n} (code points from 0) is not in the vocabulary of ${this.vocabSize} characters`);
+      }
+      out[n++] = id;
+    }
+    return n === out.length ? out : out.slice(0, n);
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    const parts: string[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+        throw new Error(`CharTokenizer.decode: id ${id} at position ${i} is outside [0, ${this.vocabSize})`);
+      }
+      parts[i] = this.chars[id];
+    }
+    return parts.join('');
+  }
+
+  toJSON(): CharTokenizerJSON {
+    return { kind: 'char', vocab: [...this.chars] };
+  }
+}
+
+/** Rebuilds a tokenizer from toJSON() output, or from that output as a JSON string. */
+export function tokenizerFromJSON(json: unknown): Tokenizer {
+  let value = json;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch (e) {
+      throw new Error(`tokenizer JSON: not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  if (typeof value !== 'object' || value === null) throw new Error(`tokenizer JSON: expected an object, got ${JSON.stringify(value)}`);
+  const { kind, vocab } = value as Record<string, unknown>;
+  if (kind === 'char') {
+    if (!Array.isArray(vocab) || !vocab.every((c) => typeof c === 'string')) throw new Error('tokenizer JSON: "vocab" must be an array of strings');
+    return new CharTokenizer(vocab as string[]);
+  }
+  throw new Error(`tokenizer JSON: unknown kind ${JSON.stringify(kind)} (known: "char")`);
+}
+
+/** The tokenizer a run uses, built from its corpus (train + validation, so every character has an id). */
+export function buildTokenizer(kind: TokenizerKind, corpus: { train: string; val: string }): Tokenizer {
+  if (kind === 'char') return CharTokenizer.fromTexts([corpus.train, corpus.val]);
+  throw new Error(`unknown tokenizer kind "${String(kind)}"`);
+}
