@@ -1,0 +1,113 @@
+// reduce.ts (GPU): launchers for shaders/reduce.wgsl (meanReduce, addInPlace), and the workgroup
+// helpers the loss kernels share. No CPU reference file: meanReduce is a sum, addInPlace an add;
+// their tests compare against plain loops.
+import common from '../../shaders/common.wgsl?raw';
+import reduce from '../../shaders/reduce.wgsl?raw';
+import { groups, type Binding, type Program } from '../program.ts';
+
+const code = common + reduce;
+const ADD_WG = 256;
+const MAX_GROUPS = 65535;
+
+function dims(n: number, outIndex: number, scale: number): ArrayBuffer {
+  const data = new ArrayBuffer(12);
+  new Uint32Array(data, 0, 2).set([n, outIndex]);
+  new Float32Array(data, 8, 1)[0] = scale;
+  return data;
+}
+
+/**
+ * How a row kernel (one reduction per row of `n` elements) splits its work: TPR threads per row
+ * (a power of two) and WG threads per workgroup (WG / TPR rows).
+ */
+export interface RowLayout {
+  WG: number;
+  TPR: number;
+}
+
+/** True on SwiftShader, where workgroup barriers cost ~10x a row's arithmetic (PERF-NOTES). */
+export function isSoftwareGpu(device: GPUDevice): boolean {
+  return device.adapterInfo?.architecture === 'swiftshader';
+}
+
+/**
+ * The row layout for `device`: on SwiftShader one thread per row, 16 rows per workgroup (no
+ * workgroup memory, no barrier: 10-20x faster there on the lab's shapes); elsewhere one workgroup per row with a power
+ * of two in [32, 256] threads, about n/4 (each walks ~4 elements, then a tree).
+ * Outputs differ in the last bits between layouts; one device always gets the same one.
+ */
+export function rowLayout(device: GPUDevice, n: number): RowLayout {
+  if (isSoftwareGpu(device)) return { WG: 16, TPR: 1 };
+  let wg = 32;
+  while (wg < 256 && wg * 4 < n) wg *= 2;
+  return { WG: wg, TPR: wg };
+}
+
+/** Workgroups for `rows` rows under `layout`, on a 2-D grid. */
+export function rowGrid(rows: number, layout: RowLayout): [number, number] {
+  return grid(Math.ceil(rows / (layout.WG / layout.TPR)));
+}
+
+/**
+ * A 2-D grid of `count` workgroups (x at most 65535): kernels index them as
+ * wid.y * nwg.x + wid.x and ignore those past `count` (at most gx - 1 of them).
+ */
+export function grid(count: number): [number, number] {
+  const gx = Math.min(count, MAX_GROUPS);
+  return [gx, gx === 0 ? 1 : Math.ceil(count / gx)];
+}
+
+/** The byte range [offset, offset + bytes) of a binding. */
+function slice(b: Binding, bytes: number): Binding {
+  return { buffer: b.buffer, offset: b.offset ?? 0, size: bytes };
+}
+
+/**
+ * Threads of meanReduce's one workgroup: 256, or 64 on SwiftShader (n = 2048 there: ~0.9 ms with
+ * 256 threads, ~0.3 ms with 64; barriers dominate). The order of the sum, hence its last bits,
+ * follows from this number.
+ */
+export function meanReduceWorkgroup(device: GPUDevice): number {
+  return isSoftwareGpu(device) ? 64 : 256;
+}
+
+/**
+ * out[outIndex] = scale * sum(inp[0..n)) (=), a fixed-order reduction in one workgroup: thread i
+ * adds inp[i], inp[i + WG], ... in turn, then a binary tree (WG = meanReduceWorkgroup(device)).
+ * @param out scalars (> outIndex); other elements are left as they are
+ * @param inp (n)
+ */
+export function meanReduce(p: Program, out: Binding, inp: Binding, n: number, scale: number, outIndex: number): void {
+  p.dispatch({
+    code, entryPoint: 'meanReduce', constants: { WG: meanReduceWorkgroup(p.device) },
+    bindings: [out, n > 0 ? slice(inp, n * 4) : inp],
+    uniform: { binding: 2, data: dims(n, outIndex, scale) },
+    workgroups: [1],
+  });
+}
+
+/**
+ * out += inp, elementwise over n elements (vec4 for the first floor(n/4)). out and inp must be
+ * different buffers.
+ * @param out (n)
+ * @param inp (n)
+ */
+export function addInPlace(p: Program, out: Binding, inp: Binding, n: number): void {
+  if (out.buffer === inp.buffer) throw new Error('addInPlace: out and inp must be different buffers');
+  const n4 = Math.floor(n / 4);
+  const uniform = { binding: 2, data: dims(n, 0, 1) };
+  if (n4 > 0) {
+    p.dispatch({
+      code, entryPoint: 'addInPlace4', constants: { WG: ADD_WG },
+      bindings: [, , , slice(out, n4 * 16), slice(inp, n4 * 16)], uniform,
+      workgroups: grid(groups(n4, ADD_WG)),
+    });
+  }
+  if (n % 4 !== 0) {
+    p.dispatch({
+      code, entryPoint: 'addInPlaceTail', constants: { WG: 4 },
+      bindings: [slice(out, n * 4), slice(inp, n * 4)], uniform,
+      workgroups: [1],
+    });
+  }
+}
