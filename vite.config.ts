@@ -5,12 +5,17 @@ export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
   test: {
-    include: ['src/**/*.test.ts'],
-    environment: 'node',
-    // Dawn is a native module: run each test file in its own process.
+    // Dawn is a native module: each test file runs in its own process.
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'], environment: 'node' } },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['e2e/**/*.e2e.ts'], environment: 'node', globalSetup: ['e2e/globalSetup.ts'], maxWorkers: 1, testTimeout: 300_000 },
+      },
+    ],
   },
 });

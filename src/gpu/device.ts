@@ -22,6 +22,8 @@ export interface GpuContext {
   /** e.g. "swiftshader"; kernels pick variants by it (see PERF-NOTES). */
   architecture: string;
   description: string;
+  /** WebGPU validation errors seen so far (Dawn reports them without throwing). */
+  errors: string[];
 }
 
 /** Requests an adapter and a device with the adapter's largest buffer limits. */
@@ -41,8 +43,15 @@ export async function requestGpu(gpu: GPU | undefined): Promise<GpuContext> {
       maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
     },
   });
+  const errors: string[] = [];
+  device.addEventListener('uncapturederror', (event) => {
+    const message = (event as GPUUncapturedErrorEvent).error.message;
+    errors.push(message);
+    console.error(`WebGPU error: ${message}`);
+  });
   const info = adapter.info;
   return {
+    errors,
     device,
     adapter,
     architecture: info.architecture || info.vendor || 'unknown',

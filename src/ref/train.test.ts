@@ -8,23 +8,11 @@ import { Rng } from '../train/rng.ts';
 import { randomTokens } from '../test/random.ts';
 import { mismatches } from '../test/compare.ts';
 import { refForwardBackward } from './gpt.ts';
-import { createRefTrainState, refReplay, refTrainStep, trajectoryCase, type RefStepRecord } from './train.ts';
+import {
+  TRAJECTORY_GRAD_NORMS, TRAJECTORY_LOSSES, TRAJECTORY_LR, createRefTrainState, refReplay, refTrainStep, trajectoryCase,
+  type RefStepRecord,
+} from './train.ts';
 
-/**
- * trajectoryCase() replayed by refReplay (float64), printed once with 17 significant digits.
- * Config: V=13, T=8, L=2, C=16, NH=2, tied; B=4; NITP λ=1, targetLayer 1, swiglu, next, cosine,
- * stopGrad; lr 3e-3, warm-up 2, wsd over S=10, weight decay 0.1, gradClip 2.5, seed 1337.
- * Clipping is active at steps 1-5 and 7 (norm > 2.5) and not at 6, 8, 9, 10.
- */
-const TRAJECTORY_LOSSES = [
-  3.5252995059845658, 3.3443914444873091, 3.1646971524370797, 2.9037270717714789, 2.8298489672155753,
-  2.7938930381251255, 2.7666135175647333, 2.7524258555611945, 2.761839561087521, 2.728225486485031,
-];
-const TRAJECTORY_GRAD_NORMS = [
-  11.903311098575248, 10.242711211098435, 7.7829414654226685, 3.5690071000947134, 2.5262452700487463,
-  2.341696162411753, 2.652748953374133, 1.9845620005182802, 2.437209399860005, 2.350519991266811,
-];
-const TRAJECTORY_LR = [0.0015, 0.003, 0.003, 0.003, 0.003, 0.003, 0.003, 0.003, 0.0015, 0];
 
 function tinySetup(nitp: PartialRunConfig['nitp'], train: PartialRunConfig['train']) {
   const config = resolveConfig({ model: { contextLength: 8, nLayer: 2, dModel: 16, nHead: 2, tieEmbeddings: true }, nitp, train });

@@ -1,0 +1,41 @@
+// The training engine in a browser Web Worker: the page trains the tiny preset on WebGPU
+// (SwiftShader here), the counters advance, the loss falls, pause stops the steps.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { collectErrors, launchBrowser, screenshot } from './browser.ts';
+
+describe('engine in a Web Worker', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('trains in the worker: steps advance, loss falls, pause stops', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = collectErrors(page);
+    await page.goto(inject('baseUrl'));
+    await page.getByTestId('engine-info').waitFor({ timeout: 120_000 }).catch(() => {
+      throw new Error(`engine did not initialise; page errors:\n${errors.join('\n')}`);
+    });
+    await expect(page.getByTestId('engine-info')).toBeTruthy();
+    await page.getByRole('button', { name: 'Train' }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) >= 60, null, { timeout: 240_000 });
+    const firstLoss = await page.evaluate(() => Number(document.querySelector('path[data-series="train NTP"]')?.getAttribute('data-points')));
+    expect(firstLoss).toBeGreaterThanOrEqual(60);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.waitForFunction(() => !(document.querySelector('button[disabled]')?.textContent === 'Train'), null, { timeout: 60_000 });
+    const stepAfterPause = Number(await page.getByTestId('step').textContent());
+    await page.waitForTimeout(1500);
+    expect(Number(await page.getByTestId('step').textContent())).toBe(stepAfterPause);
+    const loss = Number(await page.getByTestId('loss').textContent());
+    expect(Number.isFinite(loss)).toBe(true);
+    const tps = Number(await page.getByTestId('tps').textContent());
+    expect(tps).toBeGreaterThan(0);
+    await screenshot(page, 'engine-training');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,142 @@
+// train.ts: the command line. Trains one run in Node on WebGPU (Dawn) and writes what a
+// reproducibility check needs:
+//   npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches]
+// DIR/config.json      the fully resolved config
+// DIR/init.safetensors weights before the first update
+// DIR/batches.safetensors (--save-batches) tensor "tokens", I32 [steps, B, T+1]
+// DIR/metrics.jsonl    {"step","lr","loss","ntp","nitp","gradNorm"} per step (NaN/Inf → null, and the run stops)
+// DIR/final.safetensors weights after the last step, with AdamW moments
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeGpu } from '../gpu/node.ts';
+import { ConfigError, resolveConfig, type RunConfig } from '../model/config.ts';
+import { writeCheckpoint } from '../model/checkpoint.ts';
+import { writeSafetensors } from '../io/safetensors.ts';
+import { Trainer, type StepMetrics } from '../train/trainer.ts';
+import { loadRunData } from '../data/runData.ts';
+import { nodeCorpusSource } from '../data/nodeSource.ts';
+
+interface Args {
+  config: string | null;
+  steps: number | null;
+  out: string;
+  saveBatches: boolean;
+}
+
+const USAGE = 'usage: npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches]';
+
+export function parseArgs(argv: string[]): Args {
+  const args: Args = { config: null, steps: null, out: 'runs/latest', saveBatches: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === '--config') args.config = value();
+    else if (a === '--steps') {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--steps must be a positive integer, got "${v}"`);
+      args.steps = n;
+    } else if (a === '--out') args.out = value();
+    else if (a === '--save-batches') args.saveBatches = true;
+    else if (a === '--help' || a === '-h') throw new Error(USAGE);
+    else throw new Error(`unknown argument "${a}"\n${USAGE}`);
+  }
+  return args;
+}
+
+/** JSON number, or null for NaN/Inf. */
+function finite(x: number | null): number | null {
+  return x !== null && Number.isFinite(x) ? x : null;
+}
+
+function metricsLine(m: StepMetrics): string {
+  return JSON.stringify({ step: m.step, lr: finite(m.lr), loss: finite(m.loss), ntp: finite(m.ntp), nitp: finite(m.aux), gradNorm: finite(m.gradNorm) });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  let raw: unknown = {};
+  if (args.config) {
+    const text = readFileSync(args.config, 'utf8');
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${args.config} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  if (args.steps !== null) {
+    const r = raw as { train?: Record<string, unknown> };
+    raw = { ...r, train: { ...(r.train ?? {}), steps: args.steps } };
+  }
+  const config: RunConfig = resolveConfig(raw);
+  mkdirSync(args.out, { recursive: true });
+  writeFileSync(join(args.out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+
+  const data = await loadRunData(config, nodeCorpusSource());
+  const gpu = await nodeGpu();
+  const trainer = new Trainer(gpu, config, data);
+  const { B } = trainer.model;
+  const T = trainer.shape.T;
+  const steps = config.train.steps;
+  console.log(
+    `NITP Lab: ${trainer.layout.count.toLocaleString('en-US')} parameters, V=${trainer.shape.V}, ` +
+      `${steps} steps of ${B}x${T} tokens on ${gpu.description}`,
+  );
+  const tokenizerJson = data.tokenizer.toJSON();
+  writeFileSync(join(args.out, 'init.safetensors'), writeCheckpoint(trainer.layout, { params: await trainer.readParams(), step: 0 }, config, tokenizerJson));
+
+  const batches = args.saveBatches ? new Int32Array(steps * B * (T + 1)) : null;
+  const lines: string[] = [];
+  const logEvery = 50;
+  const started = performance.now();
+  let failure: string | null = null;
+  for (let s = 0; s < steps && !failure; s++) {
+    const tokens = trainer.trainStep();
+    batches?.set(tokens, s * B * (T + 1));
+    if (trainer.step % logEvery === 0 || trainer.step === steps) {
+      for (const m of await trainer.flushMetrics()) {
+        if (failure) break;
+        lines.push(metricsLine(m));
+        if (![m.loss, m.ntp, m.gradNorm, m.aux ?? 0].every(Number.isFinite)) {
+          failure = `step ${m.step}: the loss or gradient norm is not finite (loss ${m.loss}, gradNorm ${m.gradNorm}); stopping`;
+        }
+      }
+      const last = JSON.parse(lines[lines.length - 1]);
+      const tokPerS = (trainer.step * B * T) / ((performance.now() - started) / 1000);
+      console.log(`step ${trainer.step}/${steps} loss ${last.loss?.toFixed(4)} ntp ${last.ntp?.toFixed(4)}` +
+        `${last.nitp !== null ? ` nitp ${last.nitp.toFixed(4)}` : ''} lr ${last.lr?.toExponential(2)} ${tokPerS.toFixed(0)} tok/s`);
+    }
+  }
+  writeFileSync(join(args.out, 'metrics.jsonl'), lines.join('\n') + '\n');
+  if (batches) {
+    const done = lines.length;
+    writeFileSync(join(args.out, 'batches.safetensors'), writeSafetensors(
+      [{ name: 'tokens', dtype: 'I32', shape: [done, B, T + 1], data: batches.subarray(0, done * B * (T + 1)) }], {},
+    ));
+  }
+  const params = await trainer.readParams();
+  const optimizer = await trainer.readOptimizerState();
+  writeFileSync(join(args.out, 'final.safetensors'), writeCheckpoint(trainer.layout, { params, optimizer, step: trainer.step }, config, tokenizerJson));
+  const val = await trainer.evaluate();
+  console.log(`validation: ntp ${val.valNtp.toFixed(4)}${val.valAux !== null ? ` aux ${val.valAux.toFixed(4)}` : ''}; wrote ${args.out}`);
+  trainer.destroy();
+  if (failure) {
+    console.error(failure);
+    return 1;
+  }
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e instanceof ConfigError ? e.message : (e as Error).message ?? e);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,158 @@
+// trainer.ts: runs training steps of one model on the GPU. The same class serves the browser
+// worker and the Node command line: it takes a GpuContext and token arrays, never a host API.
+//
+// Per step the CPU samples a batch, uploads it (inputs, targets, and the per-token index the
+// embedding backward needs) and submits the recorded step program: one submission, no waiting.
+// The step's scalars are copied into a ring on the GPU; flushMetrics() maps the ring every few
+// steps, so the CPU never waits inside a step.
+import type { GpuContext } from '../gpu/device.ts';
+import { Program } from '../gpu/program.ts';
+import { readBytes, readFloats } from '../gpu/buffers.ts';
+import {
+  SCALAR_AUX, SCALAR_CLIP, SCALAR_COUNT as SCALARS, SCALAR_GRAD_NORM, SCALAR_LOSS, SCALAR_LR, SCALAR_NTP,
+} from '../gpu/ops/optimizer.ts';
+import { GptGpu } from '../model/gpt.ts';
+import { type RunConfig, usesAuxLoss } from '../model/config.ts';
+import { initParams, modelShape, paramLayout, parameterSpecs, type ModelShape, type ParamLayout } from '../model/params.ts';
+import { BatchSampler } from '../data/batches.ts';
+
+export interface StepMetrics {
+  step: number; // 1-based: the update this record belongs to
+  lr: number;
+  loss: number; // ntp + λ·aux of the batch, before its update
+  ntp: number;
+  aux: number | null; // null when λ = 0
+  gradNorm: number; // before clipping
+  clipScale: number;
+}
+
+export interface EvalLosses {
+  valNtp: number;
+  valAux: number | null;
+}
+
+export interface TrainerData {
+  train: Int32Array; // token ids of the training split
+  val: Int32Array; // token ids of the held-out split
+  vocabSize: number;
+}
+
+const RING_STEPS = 256; // steps of scalars kept on the GPU between readbacks
+
+export class Trainer {
+  readonly shape: ModelShape;
+  readonly layout: ParamLayout;
+  readonly model: GptGpu;
+  /** updates done so far */
+  step = 0;
+  private readonly device: GPUDevice;
+  private readonly stepProgram: Program;
+  private readonly evalProgram: Program;
+  private readonly sampler: BatchSampler;
+  private readonly evalBatch: Int32Array;
+  private readonly ring: GPUBuffer;
+  private flushedStep = 0;
+
+  constructor(gpu: GpuContext, readonly config: RunConfig, readonly data: TrainerData) {
+    this.device = gpu.device;
+    this.shape = modelShape(config, data.vocabSize);
+    this.layout = paramLayout(parameterSpecs(config, this.shape));
+    this.model = new GptGpu(this.device, config, this.shape, this.layout);
+    const { B } = this.model;
+    const { T } = this.shape;
+    this.sampler = new BatchSampler(data.train, B, T, config.train.seed, 'batches');
+    // The evaluation batch is fixed for the run and drawn from its own stream of the seed.
+    this.evalBatch = new BatchSampler(data.val, B, T, config.train.seed, 'eval').next();
+    this.ring = this.device.createBuffer({ size: RING_STEPS * SCALARS * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+    this.stepProgram = new Program(this.device);
+    this.model.recordTrainStep(this.stepProgram);
+    this.evalProgram = new Program(this.device);
+    this.model.recordEval(this.evalProgram);
+    this.loadParams(initParams(this.layout, config.train.seed, config.model.nLayer));
+  }
+
+  /** Writes weights (flat, layout order) and resets the optimizer state and step count. */
+  loadParams(flat: Float32Array, state?: { m: Float32Array; v: Float32Array; step: number }): void {
+    const q = this.device.queue;
+    q.writeBuffer(this.model.params, 0, flat);
+    const zeros = new Float32Array(this.layout.totalFloats);
+    q.writeBuffer(this.model.m, 0, state?.m ?? zeros);
+    q.writeBuffer(this.model.v, 0, state?.v ?? zeros);
+    q.writeBuffer(this.model.stepCounter, 0, new Uint32Array([state?.step ?? 0]));
+    this.step = state?.step ?? 0;
+    this.flushedStep = this.step;
+  }
+
+  /**
+   * Submits one training step on `tokens` (B, T+1), by default the sampler's next batch, and
+   * returns the batch. Call flushMetrics() at least every RING_STEPS steps.
+   */
+  trainStep(tokens: Int32Array = this.sampler.next()): Int32Array {
+    if (this.step - this.flushedStep >= RING_STEPS) {
+      throw new Error(`flushMetrics() must run at least every ${RING_STEPS} steps`);
+    }
+    this.model.uploadBatch(tokens);
+    const encoder = this.device.createCommandEncoder();
+    this.stepProgram.encode(encoder);
+    encoder.copyBufferToBuffer(this.model.scalars, 0, this.ring, (this.step % RING_STEPS) * SCALARS * 4, SCALARS * 4);
+    this.device.queue.submit([encoder.finish()]);
+    this.step++;
+    return tokens;
+  }
+
+  /** Reads back the scalars of every step since the last flush (one map for many steps). */
+  async flushMetrics(): Promise<StepMetrics[]> {
+    const from = this.flushedStep;
+    const to = this.step;
+    this.flushedStep = to;
+    if (to === from) return [];
+    const ring = new Float32Array(await readBytes(this.device, this.ring));
+    const aux = usesAuxLoss(this.config);
+    const out: StepMetrics[] = [];
+    for (let s = from; s < to; s++) {
+      const o = (s % RING_STEPS) * SCALARS;
+      out.push({
+        step: s + 1,
+        lr: ring[o + SCALAR_LR],
+        loss: ring[o + SCALAR_LOSS],
+        ntp: ring[o + SCALAR_NTP],
+        aux: aux ? ring[o + SCALAR_AUX] : null,
+        gradNorm: ring[o + SCALAR_GRAD_NORM],
+        clipScale: ring[o + SCALAR_CLIP],
+      });
+    }
+    return out;
+  }
+
+  /** Loss of the current weights on the fixed held-out batch. */
+  async evaluate(): Promise<EvalLosses> {
+    this.model.uploadBatch(this.evalBatch);
+    this.evalProgram.run();
+    const s = await readFloats(this.device, this.model.evalScalars, SCALARS);
+    return { valNtp: s[SCALAR_NTP], valAux: usesAuxLoss(this.config) ? s[SCALAR_AUX] : null };
+  }
+
+  /** The fixed evaluation batch (B, T+1). */
+  get evaluationBatch(): Int32Array {
+    return this.evalBatch;
+  }
+
+  /** Current weights (flat, layout order). */
+  async readParams(): Promise<Float32Array> {
+    return readFloats(this.device, this.model.params, this.layout.totalFloats);
+  }
+
+  /** AdamW moments (flat, layout order). */
+  async readOptimizerState(): Promise<{ m: Float32Array; v: Float32Array; step: number }> {
+    const m = await readFloats(this.device, this.model.m, this.layout.totalFloats);
+    const v = await readFloats(this.device, this.model.v, this.layout.totalFloats);
+    return { m, v, step: this.step };
+  }
+
+  destroy(): void {
+    this.stepProgram.destroy();
+    this.evalProgram.destroy();
+    this.model.destroy();
+    this.ring.destroy();
+  }
+}

@@ -1,0 +1,87 @@
+// worker.ts: the training engine in a browser Web Worker, exposed through comlink.
+import * as Comlink from 'comlink';
+import { requestGpu, type GpuContext } from '../gpu/device.ts';
+import { resolveConfig, type PartialRunConfig } from '../model/config.ts';
+import { Trainer } from './trainer.ts';
+import { loadRunData } from '../data/runData.ts';
+import { fetchCorpusSource } from '../data/corpus.ts';
+import type { EngineInfo, MetricsBatch, TrainerApi } from './protocol.ts';
+
+const EVAL_EVERY = 100;
+
+class WorkerEngine implements TrainerApi {
+  private gpu: GpuContext | null = null;
+  private trainer: Trainer | null = null;
+  private running = false;
+
+  async init(partial: PartialRunConfig): Promise<EngineInfo> {
+    this.pause();
+    const config = resolveConfig(partial);
+    this.gpu ??= await requestGpu(navigator.gpu);
+    const data = await loadRunData(config, fetchCorpusSource());
+    this.trainer?.destroy();
+    const trainer = (this.trainer = new Trainer(this.gpu, config, data));
+    this.gpu.device.lost.then((info) => {
+      this.running = false;
+      console.error(`GPU device lost: ${info.message}`);
+    });
+    return {
+      config,
+      adapter: this.gpu.description,
+      parameters: trainer.layout.count,
+      vocabSize: trainer.shape.V,
+      tokensPerStep: trainer.model.B * trainer.shape.T,
+      trainTokens: data.train.length,
+      valTokens: data.val.length,
+    };
+  }
+
+  private get active(): Trainer {
+    if (!this.trainer) throw new Error('the engine is not initialised: call init(config) first');
+    return this.trainer;
+  }
+
+  async start(onMetrics: (batch: MetricsBatch) => void, logEvery = 10): Promise<void> {
+    const trainer = this.active;
+    if (this.running) return;
+    this.running = true;
+    const startStep = trainer.step;
+    const started = performance.now();
+    const total = trainer.config.train.steps;
+    while (this.running && trainer.step < total) {
+      const n = Math.min(logEvery, total - trainer.step);
+      for (let i = 0; i < n; i++) trainer.trainStep();
+      // Reading the ring back waits for the GPU: that paces the loop without a per-step wait.
+      const steps = await trainer.flushMetrics();
+      const batch: MetricsBatch = {
+        steps,
+        tokensPerSecond: ((trainer.step - startStep) * trainer.model.B * trainer.shape.T) / ((performance.now() - started) / 1000),
+      };
+      if (trainer.step % EVAL_EVERY === 0 || trainer.step === total) {
+        batch.eval = { ...(await trainer.evaluate()), step: trainer.step };
+      }
+      onMetrics(batch);
+      if (!steps.every((m) => Number.isFinite(m.loss))) {
+        this.running = false;
+        throw new Error(`training stopped: the loss became ${steps.find((m) => !Number.isFinite(m.loss))?.loss}`);
+      }
+    }
+    this.running = false;
+  }
+
+  pause(): void {
+    this.running = false;
+  }
+
+  async step(n: number): Promise<import('./trainer.ts').StepMetrics[]> {
+    const trainer = this.active;
+    for (let i = 0; i < n; i++) trainer.trainStep();
+    return trainer.flushMetrics();
+  }
+
+  evaluate() {
+    return this.active.evaluate();
+  }
+}
+
+Comlink.expose(new WorkerEngine());
