@@ -1,0 +1,77 @@
+// The command line, replayed independently: a 20-step run's per-step losses and gradient norms
+// are recomputed by the float64 CPU reference (ref/train.ts) from init.safetensors and
+// batches.safetensors alone, and must agree to a relative 1e-4.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main, parseArgs } from './train.ts';
+import { readSafetensors } from '../io/safetensors.ts';
+import { readCheckpoint } from '../model/checkpoint.ts';
+import { resolveConfig } from '../model/config.ts';
+import { modelShape, paramLayout, parameterSpecs } from '../model/params.ts';
+import { tokenizerFromJSON } from '../data/tokenizer.ts';
+import { refReplay } from '../ref/train.ts';
+
+describe('npm run train', () => {
+  it('writes a run that an independent float64 replay reproduces', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nitp-cli-'));
+    const configFile = join(dir, 'config.in.json');
+    writeFileSync(configFile, JSON.stringify({
+      model: { contextLength: 16, nLayer: 2, dModel: 16, nHead: 2 },
+      nitp: { lambda: 1, targetLayer: 1 },
+      train: { batchSize: 4, lr: 3e-3, warmupSteps: 5, seed: 99 },
+    }));
+    const out = join(dir, 'run');
+    expect(await main(['--config', configFile, '--steps', '20', '--out', out, '--save-batches'])).toBe(0);
+
+    const config = resolveConfig(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')));
+    expect(config.train.steps).toBe(20);
+    const initFile = readFileSync(join(out, 'init.safetensors'));
+    const meta = readSafetensors(initFile).metadata;
+    expect(JSON.parse(meta.config)).toEqual(config);
+    const tokenizer = tokenizerFromJSON(meta.tokenizer);
+    const shape = modelShape(config, tokenizer.vocabSize);
+    const layout = paramLayout(parameterSpecs(config, shape));
+    const init = readCheckpoint(initFile, layout);
+    expect(init.step).toBe(0);
+    const batches = readSafetensors(readFileSync(join(out, 'batches.safetensors'))).tensors.get('tokens')!;
+    expect(batches.dtype).toBe('I32');
+    expect(batches.shape).toEqual([20, 4, 17]);
+
+    const logged = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(logged.map((m) => m.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const replay = refReplay(config, shape, layout, init.params, batches.data as Int32Array);
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+    let worstLoss = 0;
+    let worstNorm = 0;
+    for (let s = 0; s < 20; s++) {
+      worstLoss = Math.max(worstLoss, rel(logged[s].loss, replay[s].loss));
+      worstNorm = Math.max(worstNorm, rel(logged[s].gradNorm, replay[s].gradNorm));
+      const [gpu, cpu] = [logged[s], replay[s]];
+      expect(rel(gpu.loss, cpu.loss), `loss at step ${s + 1}`).toBeLessThan(1e-4);
+      expect(rel(gpu.ntp, cpu.ntp), `ntp at step ${s + 1}`).toBeLessThan(1e-4);
+      expect(rel(gpu.nitp, cpu.aux!), `nitp at step ${s + 1}`).toBeLessThan(1e-4);
+      expect(rel(gpu.gradNorm, cpu.gradNorm), `gradNorm at step ${s + 1}`).toBeLessThan(1e-4);
+      expect(rel(gpu.lr, cpu.lr) || 0, `lr at step ${s + 1}`).toBeLessThan(1e-6);
+    }
+    console.log(`replay of 20 CLI steps: worst relative difference loss ${worstLoss.toExponential(2)}, gradNorm ${worstNorm.toExponential(2)}`);
+    // final.safetensors: weights after step 20 and the AdamW moments.
+    const final = readCheckpoint(readFileSync(join(out, 'final.safetensors')), layout);
+    expect(final.step).toBe(20);
+    expect(final.optimizer).toBeDefined();
+    expect(final.params).not.toEqual(init.params);
+  });
+
+  it('refuses bad arguments and bad configs with a message naming the problem', async () => {
+    expect(() => parseArgs(['--steps', '0'])).toThrow(/--steps must be a positive integer/);
+    expect(() => parseArgs(['--bogus'])).toThrow(/unknown argument "--bogus"/);
+    expect(() => parseArgs(['--config'])).toThrow(/--config needs a value/);
+    const dir = mkdtempSync(join(tmpdir(), 'nitp-cli-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ model: { dModel: 30, nHead: 4 } }));
+    await expect(main(['--config', bad, '--out', join(dir, 'x')])).rejects.toThrow(/model.dModel.*divisible by model.nHead/);
+    writeFileSync(bad, '{ not json');
+    await expect(main(['--config', bad, '--out', join(dir, 'x')])).rejects.toThrow(/bad.json is not valid JSON/);
+  });
+});
