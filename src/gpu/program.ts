@@ -129,6 +129,25 @@ export class Program {
     pass?.end();
   }
 
+  /**
+   * Runs every command in a submission of its own and times it (wall clock, waiting for the GPU
+   * after each): a per-kernel breakdown for benchmarks. Not for the training loop.
+   */
+  async profile(): Promise<{ label: string; ms: number }[]> {
+    const out: { label: string; ms: number }[] = [];
+    for (const c of this.commands) {
+      const t0 = performance.now();
+      const encoder = this.device.createCommandEncoder();
+      const single = Object.create(Program.prototype) as Program;
+      (single as unknown as { commands: Command[] }).commands = [c];
+      single.encode(encoder);
+      this.device.queue.submit([encoder.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+      out.push({ label: c.kind === 'dispatch' ? c.label : c.kind, ms: performance.now() - t0 });
+    }
+    return out;
+  }
+
   /** Encodes and submits the program once. */
   run(): void {
     const encoder = this.device.createCommandEncoder();

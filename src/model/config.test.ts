@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_CONFIG, defaultTargetLayer, resolveConfig } from './config.ts';
+import { initParams, paramLayout, parameterSpecs, modelShape, ALIGN_FLOATS } from './params.ts';
+
+describe('resolveConfig', () => {
+  it('fills every default and resolves the NITP target layer', () => {
+    const c = resolveConfig({});
+    expect({ ...c, nitp: { ...c.nitp, targetLayer: null } }).toEqual(DEFAULT_CONFIG);
+    expect(c.nitp.targetLayer).toBe(1); // round(0.2 * 4)
+    expect(defaultTargetLayer(12)).toBe(2);
+    expect(defaultTargetLayer(1)).toBe(1);
+    expect(resolveConfig({ model: { nLayer: 10 } }).nitp.targetLayer).toBe(2);
+  });
+
+  it('keeps given fields and does not share state with the defaults', () => {
+    const c = resolveConfig({ train: { lr: 1e-3 }, nitp: { loss: 'mse', targetLayer: 0 } });
+    expect(c.train.lr).toBe(1e-3);
+    expect(c.nitp.loss).toBe('mse');
+    expect(c.nitp.targetLayer).toBe(0);
+    c.model.nLayer = 99;
+    expect(DEFAULT_CONFIG.model.nLayer).toBe(4);
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ['d not divisible by heads', { model: { dModel: 30, nHead: 4 } }, /"model.dModel".*divisible by model.nHead \(4\), got 30/],
+    ['target layer above L', { model: { nLayer: 2 }, nitp: { targetLayer: 3 } }, /"nitp.targetLayer".*0\.\.2.*got 3/],
+    ['non-positive size', { model: { nLayer: 0 } }, /"model.nLayer".*1\.\.64, got 0/],
+    ['negative batch', { train: { batchSize: -4 } }, /"train.batchSize"/],
+    ['fractional size', { model: { contextLength: 12.5 } }, /"model.contextLength": must be an integer/],
+    ['unknown option', { nitp: { loss: 'huber' } }, /"nitp.loss": must be one of "cosine", "mse", "smoothl1", got "huber"/],
+    ['unknown field', { train: { learningRate: 1 } }, /"train.learningRate": unknown field; allowed fields of train are steps, batchSize, lr/],
+    ['unknown section', { optimizer: {} }, /"optimizer": unknown section/],
+    ['string for a number', { train: { lr: '0.1' } }, /"train.lr": must be a finite number, got "0.1"/],
+    ['zero learning rate', { train: { lr: 0 } }, /"train.lr": must be in \(0, 10\], got 0/],
+    ['NaN', { nitp: { lambda: NaN } }, /"nitp.lambda": must be a finite number/],
+    ['warm-up longer than the run', { train: { steps: 10, warmupSteps: 11 } }, /"train.warmupSteps": must be at most train.steps \(10\)/],
+    ['boolean as string', { nitp: { stopGrad: 'yes' } }, /"nitp.stopGrad": must be true or false/],
+    ['not an object', [1, 2], /"\(root\)"/],
+    ['section not an object', { model: 5 }, /"model": must be an object/],
+  ];
+  for (const [name, input, message] of bad) {
+    it(`refuses ${name}, naming the field`, () => {
+      expect(() => resolveConfig(input)).toThrow(ConfigError);
+      expect(() => resolveConfig(input)).toThrow(message);
+    });
+  }
+});
+
+describe('parameter layout and init', () => {
+  it('puts decayed tensors first, aligns offsets, and counts parameters', () => {
+    const config = resolveConfig({ model: { nLayer: 2, dModel: 16, nHead: 2, contextLength: 8 } });
+    const shape = modelShape(config, 10);
+    const layout = paramLayout(parameterSpecs(config, shape));
+    for (const t of layout.tensors) {
+      expect(t.offset % ALIGN_FLOATS).toBe(0);
+      expect(t.decay).toBe(t.offset < layout.decayFloats);
+    }
+    const C = 16;
+    const block = 2 * C + (3 * C * C + 3 * C) + (C * C + C) + 2 * C + (4 * C * C + 4 * C) + (4 * C * C + C);
+    const head = 3 * 4 * C * C;
+    expect(layout.count).toBe(10 * C + 8 * C + 2 * block + 2 * C + head);
+  });
+
+  it('initialises as nanoGPT: N(0, 0.02), residual projections scaled, LayerNorm 1/0, biases 0', () => {
+    const config = resolveConfig({ model: { nLayer: 3, dModel: 64, nHead: 4, contextLength: 16 } });
+    const layout = paramLayout(parameterSpecs(config, modelShape(config, 50)));
+    const flat = initParams(layout, 1, 3);
+    const std = (name: string) => {
+      const t = layout.byName.get(name)!;
+      const x = flat.subarray(t.offset, t.offset + t.size);
+      const mean = x.reduce((a, b) => a + b, 0) / x.length;
+      return Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length);
+    };
+    expect(std('transformer.wte.weight')).toBeCloseTo(0.02, 3);
+    expect(std('transformer.h.0.mlp.c_fc.weight')).toBeCloseTo(0.02, 3);
+    expect(std('transformer.h.1.mlp.c_proj.weight')).toBeCloseTo(0.02 / Math.sqrt(6), 3);
+    const ln = layout.byName.get('transformer.h.2.ln_1.weight')!;
+    expect(Array.from(flat.subarray(ln.offset, ln.offset + ln.size)).every((v) => v === 1)).toBe(true);
+    const bias = layout.byName.get('transformer.h.0.attn.c_attn.bias')!;
+    expect(Array.from(flat.subarray(bias.offset, bias.offset + bias.size)).every((v) => v === 0)).toBe(true);
+  });
+});
