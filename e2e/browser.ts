@@ -2,13 +2,12 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
-export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-];
+const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/** Launches Chromium; `webgpu: false` gives a browser without navigator.gpu, as many users have. */
+export async function launchBrowser({ webgpu = true } = {}): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...BASE_ARGS, ...(webgpu ? WEBGPU_ARGS : [])] });
 }
 
 /** Saves a screenshot under test-results/screenshots (kept as a CI artifact). */

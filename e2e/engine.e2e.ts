@@ -30,12 +30,30 @@ describe('engine in a Web Worker', () => {
     const stepAfterPause = Number(await page.getByTestId('step').textContent());
     await page.waitForTimeout(1500);
     expect(Number(await page.getByTestId('step').textContent())).toBe(stepAfterPause);
+    // The loss starts near ln V (uniform prediction) and must have fallen clearly below it.
+    const vocab = Number((await page.getByTestId('engine-info').textContent())!.match(/vocabulary (\d+)/)![1]);
     const loss = Number(await page.getByTestId('loss').textContent());
-    expect(Number.isFinite(loss)).toBe(true);
+    expect(loss).toBeLessThan(Math.log(vocab) - 0.5);
     const tps = Number(await page.getByTestId('tps').textContent());
     expect(tps).toBeGreaterThan(0);
     await screenshot(page, 'engine-training');
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe('a browser without WebGPU', () => {
+  it('shows what is missing and how to enable it instead of a blank page', async () => {
+    const browser = await launchBrowser({ webgpu: false });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(inject('baseUrl'));
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ timeout: 30_000 });
+    const text = await alert.textContent();
+    expect(text).toMatch(/no WebGPU|WebGPU is not available/);
+    expect(text).toMatch(/--enable-unsafe-webgpu/);
+    expect(await page.getByRole('button', { name: 'Train' }).isDisabled()).toBe(true);
+    await screenshot(page, 'no-webgpu');
+    await browser.close();
   });
 });
