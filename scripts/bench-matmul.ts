@@ -1,8 +1,9 @@
 // bench-matmul.ts: GFLOP/s of both matmul kernels on the default lab model's shapes (rows
 // N = B*T = 2048, C = 64) for the three passes, forward (NT + bias), dinp (NN) and dweight (TN, +=),
-// and on 1024³. Each timing is one submission of R identical dispatches, closed by
+// and on 1024³, then the bias gradient (column sums of dout). Each timing is one submission of R identical dispatches, closed by
 // onSubmittedWorkDone; the median of several runs is reported.
-// Run: node --import tsx --import ./scripts/node-hooks.mjs scripts/bench-matmul.ts [--quick]
+// Run: node --import tsx --import ./scripts/node-hooks.mjs scripts/bench-matmul.ts [--quick] [--only TEXT]
+// (--quick: fewer runs, no 1024³; --only: shapes whose name contains TEXT)
 //
 // Other processes on a 2-core machine distort wall time. On Linux a second column divides the
 // flops by the CPU time of the process's worker threads (SwiftShader's) spread over 2 cores:
@@ -11,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { nodeGpu } from '../src/gpu/node.ts';
 import { Program } from '../src/gpu/program.ts';
 import { createStorage } from '../src/gpu/buffers.ts';
-import { matmul, matmulVariantFor, type MatmulVariant } from '../src/gpu/ops/matmul.ts';
+import { matmul, matmulBackwardBias, matmulVariantFor, type MatmulVariant } from '../src/gpu/ops/matmul.ts';
 
 interface Shape {
   name: string;
@@ -40,6 +41,8 @@ const shapes: Shape[] = [
   ...layer('logits 97<-64', C, 97),
   ...(quick ? [] : [{ name: '1024^3 NN', M: 1024, N: 1024, K: 1024, transA: false, transB: false }]),
 ];
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] ?? '' : '';
 const RUNS = quick ? 3 : 5;
 const TARGET_S = quick ? 0.25 : 0.6; // seconds per timed submission
 
@@ -109,7 +112,29 @@ async function bench(s: Shape, variant: MatmulVariant): Promise<void> {
   for (const x of [out, a, b, bias]) x?.buffer.destroy();
 }
 
-for (const s of shapes) {
+for (const s of shapes.filter((x) => x.name.includes(only))) {
   for (const variant of ['registers', 'workgroup'] as const) await bench(s, variant);
+}
+
+// dbias += column sums of dout (ROWS, OC): memory-bound, so reported in ms only
+for (const OC of only ? [] : [64, 192, 256]) {
+  for (const variant of ['registers', 'workgroup'] as const) {
+    const dbias = { buffer: createStorage(device, OC) };
+    const dout = { buffer: createStorage(device, ROWS * OC) };
+    const reps = 20;
+    const p = new Program(device);
+    for (let i = 0; i < reps; i++) matmulBackwardBias(p, dbias, dout, ROWS, OC, variant);
+    p.run();
+    await device.queue.onSubmittedWorkDone();
+    const ms: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const t0 = performance.now();
+      p.run();
+      await device.queue.onSubmittedWorkDone();
+      ms.push((performance.now() - t0) / reps);
+    }
+    console.log(`${`dbias ${OC}`.padEnd(24)} ${String(ROWS).padStart(5)} ${String(OC).padStart(5)} ${'-'.padStart(5)}  ${variant.padEnd(10)} ${median(ms).toFixed(2).padStart(10)}`);
+    p.destroy();
+  }
 }
 process.exit(0);
