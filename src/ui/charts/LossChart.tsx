@@ -36,8 +36,8 @@ export function LossChart({ series, width = 640, height = 260, yLabel }: Props) 
           <text x={margin.left - 6} dy="0.32em" textAnchor="end" className="tick">{t}</text>
         </g>
       ))}
-      <text x={margin.left} y={height - 4} className="axis-label">step</text>
-      <text transform={`translate(12,${margin.top + 4}) rotate(90)`} className="axis-label">{yLabel}</text>
+      <text x={(margin.left + width - margin.right) / 2} y={height - 2} textAnchor="middle" className="axis-label">step</text>
+      <text transform={`translate(14,${(margin.top + height - margin.bottom) / 2}) rotate(-90)`} textAnchor="middle" className="axis-label">{yLabel}</text>
       {series.map((s) => (
         <path key={s.name} d={line(s.points) ?? ''} fill="none" stroke={s.color} strokeWidth={1.6}
           strokeDasharray={s.dashed ? '4 3' : undefined} data-series={s.name} data-points={s.points.length} />
