@@ -2,10 +2,12 @@
 //   npm run bench [-- --steps N --repeats R --config FILE.json]
 // Prints tokens/s of NTP training (λ = 0) and of NITP training (λ from the config, default 1),
 // and the ratio of their step times, each the median over R timed runs of N steps.
+// --profile adds a per-kernel breakdown of one NITP step (each command timed on its own).
 import { readFileSync } from 'node:fs';
 import { nodeGpu } from '../gpu/node.ts';
 import { resolveConfig, type RunConfig } from '../model/config.ts';
 import { Trainer } from '../train/trainer.ts';
+import { Program } from '../gpu/program.ts';
 import { loadRunData } from '../data/runData.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
 
@@ -18,6 +20,27 @@ function median(xs: number[]): number {
 function option(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** Times every command of one training step on its own and prints the totals per kernel. */
+async function printProfile(trainer: Trainer): Promise<void> {
+  const program = new Program(trainer.model.device);
+  trainer.model.recordTrainStep(program);
+  await program.profile(); // warm-up
+  const rows = await program.profile();
+  program.destroy();
+  const byKernel = new Map<string, { ms: number; count: number }>();
+  for (const r of rows) {
+    const e = byKernel.get(r.label) ?? { ms: 0, count: 0 };
+    e.ms += r.ms;
+    e.count++;
+    byKernel.set(r.label, e);
+  }
+  const total = rows.reduce((a, r) => a + r.ms, 0);
+  console.log(`profile of one NITP step: ${rows.length} commands, ${total.toFixed(0)} ms when each is waited for`);
+  for (const [label, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(`  ${label.padEnd(36)} ${String(e.count).padStart(3)}x ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%`);
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -54,6 +77,7 @@ async function main(argv: string[]): Promise<void> {
     stepSeconds.set(name, perStep);
     console.log(`${name.padEnd(5)} ${(tokensPerStep / perStep).toFixed(0).padStart(8)} tokens/s   ` +
       `${(perStep * 1000).toFixed(1)} ms/step   (${trainer.layout.count.toLocaleString('en-US')} parameters)`);
+    if (name === 'NITP' && argv.includes('--profile')) await printProfile(trainer);
     trainer.destroy();
   }
   const ratio = stepSeconds.get('NITP')! / stepSeconds.get('NTP')!;

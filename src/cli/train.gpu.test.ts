@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, parseArgs } from './train.ts';
+import { main, metricsLine, nonFiniteMessage, parseArgs } from './train.ts';
 import { readSafetensors } from '../io/safetensors.ts';
 import { readCheckpoint } from '../model/checkpoint.ts';
 import { resolveConfig } from '../model/config.ts';
@@ -73,5 +73,13 @@ describe('npm run train', () => {
     await expect(main(['--config', bad, '--out', join(dir, 'x')])).rejects.toThrow(/model.dModel.*divisible by model.nHead/);
     writeFileSync(bad, '{ not json');
     await expect(main(['--config', bad, '--out', join(dir, 'x')])).rejects.toThrow(/bad.json is not valid JSON/);
+  });
+
+  it('writes NaN and Inf as null and stops on them with a message', () => {
+    const m = { step: 7, lr: 1e-3, loss: NaN, ntp: Infinity, aux: null, gradNorm: -Infinity, clipScale: 1 };
+    expect(JSON.parse(metricsLine(m))).toEqual({ step: 7, lr: 1e-3, loss: null, ntp: null, nitp: null, gradNorm: null });
+    expect(nonFiniteMessage(m)).toMatch(/^step 7: the loss or gradient norm is not finite/);
+    expect(nonFiniteMessage({ ...m, loss: 2, ntp: 2, gradNorm: 1 })).toBeNull();
+    expect(nonFiniteMessage({ ...m, loss: 2, ntp: 2, gradNorm: 1, aux: NaN })).toMatch(/nitp NaN/);
   });
 });

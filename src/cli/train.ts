@@ -53,8 +53,16 @@ function finite(x: number | null): number | null {
   return x !== null && Number.isFinite(x) ? x : null;
 }
 
-function metricsLine(m: StepMetrics): string {
+/** One metrics.jsonl line; NaN and ±Inf become null. */
+export function metricsLine(m: StepMetrics): string {
   return JSON.stringify({ step: m.step, lr: finite(m.lr), loss: finite(m.loss), ntp: finite(m.ntp), nitp: finite(m.aux), gradNorm: finite(m.gradNorm) });
+}
+
+/** Why a step's metrics stop the run (a NaN or infinite loss or gradient norm), or null. */
+export function nonFiniteMessage(m: StepMetrics): string | null {
+  if ([m.loss, m.ntp, m.gradNorm, m.aux ?? 0].every(Number.isFinite)) return null;
+  return `step ${m.step}: the loss or gradient norm is not finite (loss ${m.loss}, ntp ${m.ntp}, nitp ${m.aux}, ` +
+    `gradNorm ${m.gradNorm}); stopping. Try a lower train.lr or train.gradClip.`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -101,9 +109,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const m of await trainer.flushMetrics()) {
         if (failure) break;
         lines.push(metricsLine(m));
-        if (![m.loss, m.ntp, m.gradNorm, m.aux ?? 0].every(Number.isFinite)) {
-          failure = `step ${m.step}: the loss or gradient norm is not finite (loss ${m.loss}, gradNorm ${m.gradNorm}); stopping`;
-        }
+        failure = nonFiniteMessage(m);
       }
       const last = JSON.parse(lines[lines.length - 1]);
       const tokPerS = (trainer.step * B * T) / ((performance.now() - started) / 1000);
