@@ -8,7 +8,7 @@ import { nodeGpu } from '../gpu/node.ts';
 import { resolveConfig, type RunConfig } from '../model/config.ts';
 import { Trainer } from '../train/trainer.ts';
 import { Program } from '../gpu/program.ts';
-import { loadRunData } from '../data/runData.ts';
+import { loadDataset } from '../data/runData.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
 
 function median(xs: number[]): number {
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<void> {
   const file = option(argv, '--config');
   const base = resolveConfig(file ? JSON.parse(readFileSync(file, 'utf8')) : {});
   const gpu = await nodeGpu();
-  const data = await loadRunData(base, nodeCorpusSource());
+  const data = await loadDataset(base, nodeCorpusSource());
   const nitpLambda = base.nitp.lambda > 0 ? base.nitp.lambda : 1;
   const variants: [string, RunConfig][] = [
     ['NTP', { ...base, nitp: { ...base.nitp, lambda: 0 } }],

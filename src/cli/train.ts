@@ -13,7 +13,7 @@ import { ConfigError, resolveConfig, type RunConfig } from '../model/config.ts';
 import { writeCheckpoint } from '../model/checkpoint.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { Trainer, type StepMetrics } from '../train/trainer.ts';
-import { loadRunData } from '../data/runData.ts';
+import { loadDataset } from '../data/runData.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
 
 interface Args {
@@ -84,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
   mkdirSync(args.out, { recursive: true });
   writeFileSync(join(args.out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
-  const data = await loadRunData(config, nodeCorpusSource());
+  const data = await loadDataset(config, nodeCorpusSource());
   const gpu = await nodeGpu();
   const trainer = new Trainer(gpu, config, data);
   const { B } = trainer.model;

@@ -13,10 +13,12 @@ function checkBT(B: number, T: number): void {
 
 export class BatchSampler {
   private readonly rng: Rng;
+  private lastOffsets: Int32Array;
 
   /**
    * @param tokens (n) token ids, n >= T + 1
    * @param seed the run seed; @param stream the Rng stream name
+   * @param tags (n) optional per-token labels (part of speech) aligned with `tokens`
    */
   constructor(
     readonly tokens: Int32Array,
@@ -24,12 +26,24 @@ export class BatchSampler {
     readonly T: number,
     seed: number,
     stream = 'batches',
+    readonly tags: Uint8Array | null = null,
   ) {
     checkBT(B, T);
     if (tokens.length < T + 1) {
       throw new Error(`BatchSampler: the text has ${tokens.length} tokens, fewer than the T + 1 = ${T + 1} one window needs`);
     }
+    if (tags && tags.length !== tokens.length) throw new Error(`BatchSampler: ${tags.length} tags for ${tokens.length} tokens`);
     this.rng = new Rng(seed, stream);
+    this.lastOffsets = new Int32Array(B);
+  }
+
+  /** The tags (B, T+1) of the windows of the last next() call, or null without tags. */
+  lastTags(): Uint8Array | null {
+    if (!this.tags) return null;
+    const W = this.T + 1;
+    const out = new Uint8Array(this.B * W);
+    for (let b = 0; b < this.B; b++) out.set(this.tags.subarray(this.lastOffsets[b], this.lastOffsets[b] + W), b * W);
+    return out;
   }
 
   /**
@@ -43,6 +57,7 @@ export class BatchSampler {
     const offsets = this.tokens.length - this.T; // number of valid offsets: 0..n-T-1
     for (let b = 0; b < this.B; b++) {
       const o = this.rng.int(offsets);
+      this.lastOffsets[b] = o;
       out.set(this.tokens.subarray(o, o + W), b * W);
     }
     return out;

@@ -1,24 +1,18 @@
-// runData.ts: the token streams a run trains and evaluates on, from its data config.
+// runData.ts: the dataset a run trains and evaluates on, from its data config.
 // One place for "config → corpus → tokenizer → token ids", shared by the worker and the CLI.
 import type { RunConfig } from '../model/config.ts';
 import { loadCorpus, type CorpusSource } from './corpus.ts';
-import { buildTokenizer, type Tokenizer } from './tokenizer.ts';
+import { buildTokenizer } from './tokenizer.ts';
+import { TextDataset, type Dataset } from './dataset.ts';
 
-export interface RunData {
-  train: Int32Array; // token ids of the training split
-  val: Int32Array; // token ids of the held-out split
-  vocabSize: number;
-  tokenizer: Tokenizer;
-}
-
-export async function loadRunData(config: RunConfig, source: CorpusSource): Promise<RunData> {
+export async function loadDataset(config: RunConfig, source: CorpusSource): Promise<Dataset> {
   const corpus = await loadCorpus(config.data.corpus, source);
   const tokenizer = buildTokenizer(config.data.tokenizer, corpus);
-  const data = { train: tokenizer.encode(corpus.train), val: tokenizer.encode(corpus.val), vocabSize: tokenizer.vocabSize, tokenizer };
+  const data = new TextDataset(config.data.corpus, tokenizer, tokenizer.encode(corpus.train), tokenizer.encode(corpus.val));
   const need = config.model.contextLength + 1;
-  if (data.val.length < need || data.train.length < need) {
+  if (data.valTokens < need || data.trainTokens < need) {
     throw new Error(`corpus "${config.data.corpus}" is too short for model.contextLength ${config.model.contextLength}: ` +
-      `${data.train.length} training and ${data.val.length} validation tokens, need at least ${need} each`);
+      `${data.trainTokens} training and ${data.valTokens} validation tokens, need at least ${need} each`);
   }
   return data;
 }

@@ -5,9 +5,11 @@ import { Trainer, type StepMetrics } from './trainer.ts';
 import { resolveConfig, type PartialRunConfig } from '../model/config.ts';
 import { TRAJECTORY_GRAD_NORMS, TRAJECTORY_LOSSES, TRAJECTORY_LR, trajectoryCase } from '../ref/train.ts';
 import { testGpu } from '../test/gpu.ts';
-import { loadRunData } from '../data/runData.ts';
+import { loadDataset } from '../data/runData.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
 import { unigramEntropy } from '../data/batches.ts';
+import { TextDataset } from '../data/dataset.ts';
+import { CharTokenizer } from '../data/tokenizer.ts';
 import { Rng } from './rng.ts';
 import { randomTokens } from '../test/random.ts';
 
@@ -16,10 +18,11 @@ const TINY: PartialRunConfig = {
   train: { steps: 8, batchSize: 3, lr: 3e-3, warmupSteps: 2, seed: 5 },
 };
 
-/** Synthetic token streams for tests that do not need real text. */
-function syntheticData(V: number, n: number, seed: number) {
+/** Random token streams over V symbols, for tests that do not need real text. */
+function syntheticData(V: number, n: number, seed: number): TextDataset {
   const rng = new Rng(seed, 'synthetic');
-  return { train: randomTokens(rng, n, V), val: randomTokens(rng, n, V), vocabSize: V };
+  const tokenizer = new CharTokenizer(Array.from({ length: V }, (_, i) => String.fromCharCode(65 + i)));
+  return new TextDataset('random', tokenizer, randomTokens(rng, n, V), randomTokens(rng, n, V));
 }
 
 async function run(trainer: Trainer, steps: number, batch?: Int32Array): Promise<StepMetrics[]> {
@@ -37,7 +40,8 @@ describe('GPU trainer', () => {
     const c = trajectoryCase();
     const T = c.shape.T;
     const B = c.config.train.batchSize;
-    const trainer = new Trainer(gpu, c.config, { train: c.batches, val: c.batches, vocabSize: c.shape.V });
+    const tokenizer = new CharTokenizer(Array.from({ length: c.shape.V }, (_, i) => String.fromCharCode(65 + i)));
+    const trainer = new Trainer(gpu, c.config, new TextDataset('trajectory', tokenizer, c.batches, c.batches));
     trainer.loadParams(c.init);
     for (let s = 0; s < 10; s++) trainer.trainStep(c.batches.subarray(s * B * (T + 1), (s + 1) * B * (T + 1)));
     const m = await trainer.flushMetrics();
@@ -77,7 +81,7 @@ describe('GPU trainer', () => {
     }
     expect(nitp.layout.tensors.length - ntp.layout.tensors.length).toBe(3); // the head
     for (let s = 0; s < 3; s++) expect(Array.from(nitp.trainStep())).toEqual(Array.from(ntp.trainStep()));
-    expect(Array.from(nitp.evaluationBatch)).toEqual(Array.from(ntp.evaluationBatch));
+    expect(Array.from(nitp.evaluationBatch.tokens)).toEqual(Array.from(ntp.evaluationBatch.tokens));
     const [ma, mb] = [await ntp.flushMetrics(), await nitp.flushMetrics()];
     expect(mb[0].ntp).toBe(ma[0].ntp); // same weights, same batch: the same NTP loss before any update
     expect(ma[0].aux).toBeNull();
@@ -104,8 +108,8 @@ describe('GPU trainer', () => {
       nitp: { lambda: 0 },
       train: { steps: 300, batchSize: 8, lr: 1e-2, warmupSteps: 20, seed: 11 },
     });
-    const data = await loadRunData(config, nodeCorpusSource());
-    const unigram = unigramEntropy(data.train, data.vocabSize);
+    const data = await loadDataset(config, nodeCorpusSource());
+    const unigram = unigramEntropy((data as TextDataset).tokens('train'), data.vocabSize);
     const trainer = new Trainer(gpu, config, data);
     const before = await trainer.evaluate();
     await run(trainer, 300);

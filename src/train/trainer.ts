@@ -14,7 +14,7 @@ import {
 import { GptGpu } from '../model/gpt.ts';
 import { type RunConfig, usesAuxLoss } from '../model/config.ts';
 import { initParams, modelShape, paramLayout, parameterSpecs, type ModelShape, type ParamLayout } from '../model/params.ts';
-import { BatchSampler } from '../data/batches.ts';
+import type { Batch, BatchSource, Dataset } from '../data/dataset.ts';
 
 export interface StepMetrics {
   step: number; // 1-based: the update this record belongs to
@@ -31,12 +31,6 @@ export interface EvalLosses {
   valAux: number | null;
 }
 
-export interface TrainerData {
-  train: Int32Array; // token ids of the training split
-  val: Int32Array; // token ids of the held-out split
-  vocabSize: number;
-}
-
 const RING_STEPS = 256; // steps of scalars kept on the GPU between readbacks
 
 export class Trainer {
@@ -48,21 +42,21 @@ export class Trainer {
   private readonly device: GPUDevice;
   private readonly stepProgram: Program;
   private readonly evalProgram: Program;
-  private readonly sampler: BatchSampler;
-  private readonly evalBatch: Int32Array;
+  private readonly sampler: BatchSource;
+  private readonly evalBatch: Batch;
   private readonly ring: GPUBuffer;
   private flushedStep = 0;
 
-  constructor(gpu: GpuContext, readonly config: RunConfig, readonly data: TrainerData) {
+  constructor(gpu: GpuContext, readonly config: RunConfig, readonly data: Dataset) {
     this.device = gpu.device;
     this.shape = modelShape(config, data.vocabSize);
     this.layout = paramLayout(parameterSpecs(config, this.shape));
     this.model = new GptGpu(this.device, config, this.shape, this.layout);
     const { B } = this.model;
     const { T } = this.shape;
-    this.sampler = new BatchSampler(data.train, B, T, config.train.seed, 'batches');
+    this.sampler = data.batches('train', B, T, config.train.seed, 'batches');
     // The evaluation batch is fixed for the run and drawn from its own stream of the seed.
-    this.evalBatch = new BatchSampler(data.val, B, T, config.train.seed, 'eval').next();
+    this.evalBatch = data.batches('val', B, T, config.train.seed, 'eval').next();
     this.ring = this.device.createBuffer({ size: RING_STEPS * SCALARS * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
     this.stepProgram = new Program(this.device);
     this.model.recordTrainStep(this.stepProgram);
@@ -87,7 +81,7 @@ export class Trainer {
    * Submits one training step on `tokens` (B, T+1), by default the sampler's next batch, and
    * returns the batch. Call flushMetrics() at least every RING_STEPS steps.
    */
-  trainStep(tokens: Int32Array = this.sampler.next()): Int32Array {
+  trainStep(tokens: Int32Array = this.sampler.next().tokens): Int32Array {
     if (this.step - this.flushedStep >= RING_STEPS) {
       throw new Error(`flushMetrics() must run at least every ${RING_STEPS} steps`);
     }
@@ -126,14 +120,14 @@ export class Trainer {
 
   /** Loss of the current weights on the fixed held-out batch. */
   async evaluate(): Promise<EvalLosses> {
-    this.model.uploadBatch(this.evalBatch);
+    this.model.uploadBatch(this.evalBatch.tokens);
     this.evalProgram.run();
     const s = await readFloats(this.device, this.model.evalScalars, SCALARS);
     return { valNtp: s[SCALAR_NTP], valAux: usesAuxLoss(this.config) ? s[SCALAR_AUX] : null };
   }
 
-  /** The fixed evaluation batch (B, T+1). */
-  get evaluationBatch(): Int32Array {
+  /** The fixed evaluation batch (B, T+1), with its tags where the dataset has them. */
+  get evaluationBatch(): Batch {
     return this.evalBatch;
   }
 

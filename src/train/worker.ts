@@ -3,7 +3,7 @@ import * as Comlink from 'comlink';
 import { requestGpu, type GpuContext } from '../gpu/device.ts';
 import { resolveConfig, type PartialRunConfig } from '../model/config.ts';
 import { Trainer } from './trainer.ts';
-import { loadRunData } from '../data/runData.ts';
+import { loadDataset } from '../data/runData.ts';
 import { fetchCorpusSource } from '../data/corpus.ts';
 import type { EngineInfo, MetricsBatch, TrainerApi } from './protocol.ts';
 
@@ -18,7 +18,7 @@ class WorkerEngine implements TrainerApi {
     this.pause();
     const config = resolveConfig(partial);
     this.gpu ??= await requestGpu(navigator.gpu);
-    const data = await loadRunData(config, fetchCorpusSource());
+    const data = await loadDataset(config, fetchCorpusSource());
     this.trainer?.destroy();
     const trainer = (this.trainer = new Trainer(this.gpu, config, data));
     this.gpu.device.lost.then((info) => {
@@ -31,8 +31,8 @@ class WorkerEngine implements TrainerApi {
       parameters: trainer.layout.count,
       vocabSize: trainer.shape.V,
       tokensPerStep: trainer.model.B * trainer.shape.T,
-      trainTokens: data.train.length,
-      valTokens: data.val.length,
+      trainTokens: data.trainTokens,
+      valTokens: data.valTokens,
     };
   }
 
