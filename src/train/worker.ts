@@ -13,6 +13,7 @@ class WorkerEngine implements TrainerApi {
   private gpu: GpuContext | null = null;
   private trainer: Trainer | null = null;
   private running = false;
+  private lost: string | null = null;
 
   async init(partial: PartialRunConfig): Promise<EngineInfo> {
     this.pause();
@@ -23,7 +24,8 @@ class WorkerEngine implements TrainerApi {
     const trainer = (this.trainer = new Trainer(this.gpu, config, data));
     this.gpu.device.lost.then((info) => {
       this.running = false;
-      console.error(`GPU device lost: ${info.message}`);
+      this.lost = `The GPU device was lost (${info.reason}: ${info.message}); training stopped at step ${trainer.step}. ` +
+        'The metrics so far are kept; reload the page to start again.';
     });
     return {
       config,
@@ -37,6 +39,7 @@ class WorkerEngine implements TrainerApi {
   }
 
   private get active(): Trainer {
+    if (this.lost) throw new Error(this.lost);
     if (!this.trainer) throw new Error('the engine is not initialised: call init(config) first');
     return this.trainer;
   }
@@ -67,6 +70,7 @@ class WorkerEngine implements TrainerApi {
       }
     }
     this.running = false;
+    if (this.lost) throw new Error(this.lost);
   }
 
   pause(): void {
