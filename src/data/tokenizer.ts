@@ -1,17 +1,25 @@
 // tokenizer.ts: text <-> token ids. Ids are Int32Array, one per token, in [0, vocabSize).
+// Two kinds: "char" (CharTokenizer below) and "bpe" (byte-level BPE, src/data/bpe.ts).
+// encodeWithOffsets also gives, per token, the UTF-16 index in the text of the character
+// holding the token's first byte (a per-token word tag is the tag of the word it starts in).
 // CharTokenizer: one token per Unicode code point (not per UTF-16 unit, so "😀" is one token).
 // Its vocabulary is the sorted (by code point) set of characters of the texts it was built from;
 // id i is the i-th smallest code point. Built from train + validation text, every corpus
 // character has an id; any other character is an error, never a silent <unk>.
 // toJSON() is what checkpoints store as metadata "tokenizer"; tokenizerFromJSON rebuilds it.
 
-import type { TokenizerKind } from '../model/config.ts';
+import { BpeTokenizer, trainBpe, type BpeJSON } from './bpe.ts';
+import { trainOrLoadBpe, type BpeCache } from './bpeCache.ts';
+
+export type TokenizerKind = 'char' | 'bpe';
 
 export interface Tokenizer {
   readonly kind: TokenizerKind;
   readonly vocabSize: number; // V
   /** @returns (n) token ids */
   encode(text: string): Int32Array;
+  /** @returns ids (n) as encode(text), offsets (n): UTF-16 index in text of the character holding token t's first byte */
+  encodeWithOffsets(text: string): { ids: Int32Array; offsets: Int32Array };
   /** @param ids (n) token ids in [0, V) */
   decode(ids: ArrayLike<number>): string;
   toJSON(): TokenizerJSON;
@@ -22,7 +30,7 @@ export interface CharTokenizerJSON {
   vocab: string[]; // vocab[id] = one character (code point), strictly increasing
 }
 
-export type TokenizerJSON = CharTokenizerJSON;
+export type TokenizerJSON = CharTokenizerJSON | BpeJSON;
 
 const DENSE_LIMIT = 0x10000; // code points below this map through a table, the rest through a Map
 
@@ -67,10 +75,11 @@ export class CharTokenizer implements Tokenizer {
     return new CharTokenizer([...seen].sort((a, b) => a - b).map((cp) => String.fromCodePoint(cp)));
   }
 
-  encode(text: string): Int32Array {
+  private encodeImpl(text: string, offsets: Int32Array | null): Int32Array {
     const out = new Int32Array(text.length); // code points <= UTF-16 units
     let n = 0;
     for (let i = 0; i < text.length; i++) {
+      const start = i;
       let cp = text.charCodeAt(i);
       if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
         const lo = text.charCodeAt(i + 1);
@@ -83,9 +92,20 @@ export class CharTokenizer implements Tokenizer {
       if (id < 0) {
         throw new Error(`CharTokenizer.encode: character ${describeChar(cp)} at position ${n} (code points from 0) is not in the vocabulary of ${this.vocabSize} characters`);
       }
+      if (offsets !== null) offsets[n] = start;
       out[n++] = id;
     }
     return n === out.length ? out : out.slice(0, n);
+  }
+
+  encode(text: string): Int32Array {
+    return this.encodeImpl(text, null);
+  }
+
+  encodeWithOffsets(text: string): { ids: Int32Array; offsets: Int32Array } {
+    const offsets = new Int32Array(text.length);
+    const ids = this.encodeImpl(text, offsets);
+    return { ids, offsets: ids.length === offsets.length ? offsets : offsets.slice(0, ids.length) };
   }
 
   decode(ids: ArrayLike<number>): string {
@@ -121,11 +141,42 @@ export function tokenizerFromJSON(json: unknown): Tokenizer {
     if (!Array.isArray(vocab) || !vocab.every((c) => typeof c === 'string')) throw new Error('tokenizer JSON: "vocab" must be an array of strings');
     return new CharTokenizer(vocab as string[]);
   }
-  throw new Error(`tokenizer JSON: unknown kind ${JSON.stringify(kind)} (known: "char")`);
+  if (kind === 'bpe') return BpeTokenizer.fromJSON(value);
+  throw new Error(`tokenizer JSON: unknown kind ${JSON.stringify(kind)} (known: "char", "bpe")`);
 }
 
-/** The tokenizer a run uses, built from its corpus (train + validation, so every character has an id). */
-export function buildTokenizer(kind: TokenizerKind, corpus: { train: string; val: string }): Tokenizer {
+export interface TokenizerOptions {
+  vocabSize?: number; // bpe: requested V in 256..8192 (required)
+  onProgress?: (done: number, total: number) => void; // bpe: merges done / asked, every ~1%
+}
+
+export interface AsyncTokenizerOptions extends TokenizerOptions {
+  cache?: BpeCache; // bpe: reuse merges trained before on the same text; needs corpusHash
+  corpusHash?: string; // bpe: content hash of corpus.train (Brown: meta.sha256.train)
+}
+
+function bpeVocabSize(options: TokenizerOptions): number {
+  if (options.vocabSize === undefined) throw new Error('tokenizer "bpe" needs a vocabulary size (options.vocabSize, 256..8192)');
+  return options.vocabSize;
+}
+
+/**
+ * The tokenizer a run uses, built from its corpus. char: the characters of train + validation,
+ * so every character has an id. bpe: merges trained on the training split only (byte level:
+ * validation characters never seen in training still encode). The BpeTokenizer carries
+ * requestedVocabSize and note (set when the text allowed fewer merges than asked).
+ */
+export function buildTokenizer(kind: TokenizerKind, corpus: { train: string; val: string }, options: TokenizerOptions = {}): Tokenizer {
   if (kind === 'char') return CharTokenizer.fromTexts([corpus.train, corpus.val]);
-  throw new Error(`unknown tokenizer kind "${String(kind)}"`);
+  if (kind === 'bpe') return trainBpe(corpus.train, bpeVocabSize(options), { onProgress: options.onProgress }).tokenizer;
+  throw new Error(`unknown tokenizer kind "${String(kind)}" (known: "char", "bpe")`);
+}
+
+/** buildTokenizer, with the BPE merges taken from (and stored in) options.cache when given. */
+export async function buildTokenizerAsync(kind: TokenizerKind, corpus: { train: string; val: string }, options: AsyncTokenizerOptions = {}): Promise<Tokenizer> {
+  if (kind !== 'bpe' || options.cache === undefined) return buildTokenizer(kind, corpus, options);
+  if (options.corpusHash === undefined) throw new Error('tokenizer "bpe" with a cache needs options.corpusHash (the content hash of the training text)');
+  const result = await trainOrLoadBpe(corpus.train, options.corpusHash, bpeVocabSize(options), options.cache, options.onProgress);
+  if (result.cacheError !== undefined) console.warn(result.cacheError);
+  return result.tokenizer;
 }
