@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseBrownCategories, parseBrownFile, renderDocument, renderDocuments, renderSentence, splitBrownIds } from './brown.ts';
+import { parseBrownCategories, parseBrownFile, renderDocument, renderDocuments, renderDocumentsTagged, renderSentence, splitBrownIds } from './brown.ts';
 import { brownPackage } from './nodeSource.ts';
+import { brownTagClass, POS_ID, POS_TAGS, SPACE_ID } from './pos.ts';
 
 const brownDir = brownPackage().dir;
 const readBrown = (id: string) => readFileSync(join(brownDir, id), 'utf8');
@@ -80,5 +81,46 @@ describe('brown', () => {
     const genres = new Set(val.map((id) => id[1]));
     expect(genres.size).toBeGreaterThanOrEqual(13);
     expect(() => splitBrownIds(['ca01', 'ca01'])).toThrow('duplicate file id "ca01"');
+  });
+
+  it('renders an aligned tag stream: word characters hold the word\'s class, spaces and newlines SPACE', () => {
+    const a = parseBrownFile('\tThe/at jury/nn-tl\n\n\tsaid/vbd ``/`` no/at\n');
+    const b = parseBrownFile("Ah/uh !/.\nhe's/pps+bez 1-1/2/cd\n");
+    const r = renderDocumentsTagged([a, [], b]);
+    expect(r.text).toBe(renderDocuments([a, [], b]));
+    expect(r.text).toBe("The jury\nsaid `` no\n\n\nAh !\nhe's 1-1/2\n");
+    // one letter per character: D DET, N NOUN, V VERB, P PUNCT, R PRON, T PRT, 7 NUM, _ SPACE
+    const letter: Record<string, string> = { DET: 'D', NOUN: 'N', VERB: 'V', PUNCT: 'P', PRON: 'R', PRT: 'T', NUM: '7', SPACE: '_' };
+    expect([...r.tags].map((t) => letter[POS_TAGS[t]] ?? '?').join('')).toBe('DDD_NNNN_VVVV_PP_DD___TT_P_RRRR_77777_');
+    expect(r.tags.length).toBe(r.text.length);
+    expect(r.words[POS_ID.DET]).toBe(2);
+    expect(r.words[POS_ID.SPACE]).toBe(0);
+    expect(r.words.reduce((x, y) => x + y, 0)).toBe(9);
+    expect(renderDocumentsTagged([]).tags.length).toBe(0);
+    expect(() => renderDocumentsTagged([parseBrownFile('x/zzz\n')])).toThrow('Brown tag "zzz"');
+  });
+
+  it('aligns the tag stream of real documents (ca01, ca02): every word start holds its mapped class', () => {
+    const docs = ['ca01', 'ca02'].map((id) => parseBrownFile(readBrown(id), id));
+    const { text, tags } = renderDocumentsTagged(docs);
+    let pos = 0;
+    let words = 0;
+    docs.forEach((doc, d) => {
+      if (d > 0) expect(tags[pos++]).toBe(SPACE_ID); // blank line
+      for (const s of doc) {
+        for (const t of s) {
+          expect(text.slice(pos, pos + t.word.length)).toBe(t.word);
+          expect(tags[pos]).toBe(brownTagClass(t.tag));
+          expect(tags.subarray(pos, pos + t.word.length).every((c) => c === tags[pos])).toBe(true);
+          pos += t.word.length;
+          expect(tags[pos]).toBe(SPACE_ID);
+          expect(text[pos]).toBe(t === s[s.length - 1] ? '\n' : ' ');
+          pos++;
+          words++;
+        }
+      }
+    });
+    expect(pos).toBe(text.length);
+    expect(words).toBe(2242 + docs[1].reduce((n, s) => n + s.length, 0));
   });
 });

@@ -12,9 +12,15 @@
 // - Brown's tokenisation is kept as-is: punctuation is a separate word ("said , the jury"),
 //   and the opening/closing quote tokens `` and '' stay literally `` and ''.
 //
+// Tag stream (renderDocumentsTagged): one part-of-speech class id (src/data/pos.ts) per UTF-16
+// code unit of the rendered text: every character of a word holds the word's class; the spaces
+// between words, the newline ending each sentence and the blank line between documents hold SPACE.
+//
 // Split (fixed, by document): sort the file ids; the document at sorted index i is validation
 // when i % 10 === 9 (ca10, ca20, ..., 50 of 500), otherwise train. Taking every 10th id spreads
 // validation over all 15 genres in proportion to their size.
+
+import { brownTagClass, POS_COUNT, SPACE_ID } from './pos.ts';
 
 export interface BrownToken {
   word: string;
@@ -70,6 +76,36 @@ export function renderDocument(sentences: BrownSentence[]): string {
 /** Documents in the given order, separated by a blank line. */
 export function renderDocuments(documents: BrownSentence[][]): string {
   return documents.map(renderDocument).join('\n');
+}
+
+export interface TaggedText {
+  text: string; // renderDocuments(documents)
+  tags: Uint8Array; // (text.length) class id per UTF-16 code unit
+  words: number[]; // (POS_COUNT) Brown words per class
+}
+
+/**
+ * The text of renderDocuments and its aligned tag stream (see the file header).
+ * @throws on a Brown tag the mapping does not know
+ */
+export function renderDocumentsTagged(documents: BrownSentence[][]): TaggedText {
+  const text = renderDocuments(documents);
+  const tags = new Uint8Array(text.length).fill(SPACE_ID);
+  const words = new Array<number>(POS_COUNT).fill(0);
+  let pos = 0;
+  documents.forEach((sentences, d) => {
+    if (d > 0) pos++; // the "\n" of the blank line before this document
+    for (const sentence of sentences) {
+      for (const token of sentence) {
+        const cls = brownTagClass(token.tag);
+        words[cls]++;
+        tags.fill(cls, pos, pos + token.word.length);
+        pos += token.word.length + 1; // the word, then " " or the sentence's final "\n"
+      }
+    }
+  });
+  if (pos !== text.length) throw new Error(`renderDocumentsTagged: tags cover ${pos} code units of ${text.length}`); // a rendering change not mirrored here
+  return { text, tags, words };
 }
 
 /** Parses CONTENTS-style "cats.txt" ("ca01 news" per line) into [id, category] pairs, in file order. */

@@ -2,14 +2,28 @@
 // boundary (file, URL, worker) as plain JSON and is validated once; a bad field is refused with
 // an error that names it and the allowed values, never silently clamped.
 
+import { SYNTHETIC_KINDS, validateSyntheticTask, type SyntheticKind, type SyntheticTaskConfig } from '../data/synthetic.ts';
+import { BPE_MAX_VOCAB, BPE_MIN_VOCAB } from '../data/bpe.ts';
+import type { TokenizerKind } from '../data/tokenizer.ts';
+
 export type NitpHead = 'swiglu' | 'none';
 export type NitpShift = 'next' | 'current';
 export type NitpLossKind = 'cosine' | 'mse' | 'smoothl1';
 /** "nitp": the paper's method; "generic-cosine": the paper's baseline, mean pairwise cosine of final hidden states. */
 export type Regularizer = 'nitp' | 'generic-cosine';
 export type Schedule = 'wsd' | 'cosine';
-export type Corpus = 'brown';
-export type TokenizerKind = 'char';
+export type { TokenizerKind };
+/** A text corpus ("brown", "upload") or a synthetic task with an exactly known loss floor. */
+export type Corpus = 'brown' | 'upload' | SyntheticKind;
+const CORPORA: readonly Corpus[] = ['brown', 'upload', ...SYNTHETIC_KINDS];
+const TEXT_CORPORA: readonly Corpus[] = ['brown', 'upload'];
+
+/** What a config records of an uploaded file, so a shared link can name the file to supply. */
+export interface UploadRecord {
+  name: string;
+  size: number; // bytes
+  sha256: string; // hex
+}
 
 export interface ModelConfig {
   contextLength: number; // T
@@ -42,7 +56,10 @@ export interface TrainConfig {
 
 export interface DataConfig {
   corpus: Corpus;
-  tokenizer: TokenizerKind;
+  tokenizer: TokenizerKind; // text corpora; synthetic tasks have their own symbols
+  vocabSize: number; // BPE vocabulary (256..8192); the char tokenizer ignores it
+  task: SyntheticTaskConfig | null; // parameters of a synthetic corpus (null: its defaults)
+  upload: UploadRecord | null; // the uploaded file, when corpus is "upload"
 }
 
 export interface RunConfig {
@@ -60,7 +77,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   model: { contextLength: 64, nLayer: 4, dModel: 64, nHead: 4, tieEmbeddings: true },
   nitp: { lambda: 1.0, targetLayer: null, head: 'swiglu', shift: 'next', stopGrad: true, loss: 'cosine', regularizer: 'nitp' },
   train: { steps: 2000, batchSize: 32, lr: 2e-3, warmupSteps: 100, schedule: 'wsd', weightDecay: 0.1, gradClip: 1.0, seed: 1337 },
-  data: { corpus: 'brown', tokenizer: 'char' },
+  data: { corpus: 'brown', tokenizer: 'char', vocabSize: 1024, task: null, upload: null },
 };
 
 export class ConfigError extends Error {
@@ -74,7 +91,8 @@ type FieldRule =
   | { kind: 'int'; min: number; max: number; nullable?: boolean }
   | { kind: 'number'; min: number; max: number; minExclusive?: boolean }
   | { kind: 'bool' }
-  | { kind: 'enum'; values: readonly string[] };
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'object'; nullable: true; check: (value: unknown, path: string) => unknown };
 
 const RULES: { [S in keyof RunConfig]: { [F in keyof RunConfig[S]]: FieldRule } } = {
   model: {
@@ -104,13 +122,31 @@ const RULES: { [S in keyof RunConfig]: { [F in keyof RunConfig[S]]: FieldRule } 
     seed: { kind: 'int', min: 0, max: 2 ** 32 - 1 },
   },
   data: {
-    corpus: { kind: 'enum', values: ['brown'] },
-    tokenizer: { kind: 'enum', values: ['char'] },
+    corpus: { kind: 'enum', values: CORPORA },
+    tokenizer: { kind: 'enum', values: ['char', 'bpe'] },
+    vocabSize: { kind: 'int', min: BPE_MIN_VOCAB, max: BPE_MAX_VOCAB },
+    task: { kind: 'object', nullable: true, check: (v) => v },
+    upload: { kind: 'object', nullable: true, check: checkUpload },
   },
 };
 
+function checkUpload(value: unknown, path: string): UploadRecord {
+  const v = value as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(path, 'must be an object {name, size, sha256} or null');
+  for (const key of Object.keys(v)) {
+    if (!['name', 'size', 'sha256'].includes(key)) throw new ConfigError(`${path}.${key}`, 'unknown field; allowed fields are name, size, sha256');
+  }
+  if (typeof v.name !== 'string' || v.name.length === 0 || v.name.length > 255) throw new ConfigError(`${path}.name`, 'must be the file name (1..255 characters)');
+  if (typeof v.size !== 'number' || !Number.isInteger(v.size) || v.size < 1) throw new ConfigError(`${path}.size`, `must be the file size in bytes (a positive integer), got ${JSON.stringify(v.size)}`);
+  if (typeof v.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(v.sha256)) throw new ConfigError(`${path}.sha256`, 'must be 64 lowercase hex digits (the SHA-256 of the file)');
+  return { name: v.name, size: v.size, sha256: v.sha256 };
+}
+
 function checkField(path: string, value: unknown, rule: FieldRule): void {
   switch (rule.kind) {
+    case 'object':
+      if (value !== null) rule.check(value, path);
+      return;
     case 'int':
       if (value === null && rule.nullable) return;
       if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -172,10 +208,33 @@ export function resolveConfig(input: unknown): RunConfig {
   if (train.warmupSteps > train.steps) {
     throw new ConfigError('train.warmupSteps', `must be at most train.steps (${train.steps}), got ${train.warmupSteps}`);
   }
+  const data = config.data;
+  if (TEXT_CORPORA.includes(data.corpus)) {
+    if (data.task !== null) throw new ConfigError('data.task', `applies to synthetic corpora (${SYNTHETIC_KINDS.join(', ')}), not "${data.corpus}"; remove it`);
+  } else {
+    const given = (data.task ?? {}) as Record<string, unknown>;
+    if (given.kind !== undefined && given.kind !== data.corpus) {
+      throw new ConfigError('data.task.kind', `must match data.corpus ("${data.corpus}"), got ${JSON.stringify(given.kind)}`);
+    }
+    try {
+      data.task = validateSyntheticTask({ ...given, kind: data.corpus });
+    } catch (e) {
+      throw new ConfigError('data.task', (e as Error).message);
+    }
+  }
+  if (data.corpus === 'upload' && data.upload === null) {
+    throw new ConfigError('data.upload', 'corpus "upload" needs the file record {name, size, sha256}; choose a file to upload');
+  }
+  if (data.corpus !== 'upload' && data.upload !== null) throw new ConfigError('data.upload', `applies to corpus "upload" only, not "${data.corpus}"`);
   if (nitp.shift === 'next' && model.contextLength < 2) {
     throw new ConfigError('model.contextLength', 'must be at least 2 for the "next" shift');
   }
   return config;
+}
+
+/** Whether the corpus is text (tokenized) rather than a synthetic task. */
+export function isTextCorpus(corpus: Corpus): boolean {
+  return TEXT_CORPORA.includes(corpus);
 }
 
 /** Whether the run builds and trains the NITP head (λ > 0 with the NITP regularizer). */
