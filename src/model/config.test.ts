@@ -80,3 +80,29 @@ describe('parameter layout and init', () => {
     expect(Array.from(flat.subarray(bias.offset, bias.offset + bias.size)).every((v) => v === 0)).toBe(true);
   });
 });
+
+describe('data config', () => {
+  it('fills a synthetic task from its defaults and checks it against the corpus', () => {
+    const c = resolveConfig({ data: { corpus: 'markov', task: { order: 1 } } });
+    expect(c.data.task).toEqual({ kind: 'markov', order: 1, symbols: 16, alpha: 0.5 });
+    expect(resolveConfig({ data: { corpus: 'copy' } }).data.task).toEqual({ kind: 'copy', length: 8, symbols: 16 });
+    expect(() => resolveConfig({ data: { corpus: 'markov', task: { kind: 'copy' } } })).toThrow(/"data.task.kind": must match data.corpus \("markov"\)/);
+    expect(() => resolveConfig({ data: { corpus: 'markov', task: { order: 9 } } })).toThrow(/"data.task".*order/);
+    expect(() => resolveConfig({ data: { task: { order: 1 } } })).toThrow(/"data.task": applies to synthetic corpora/);
+  });
+
+  it('needs the upload record for an upload, and only then', () => {
+    const upload = { name: 'a.txt', size: 10, sha256: '0'.repeat(64) };
+    expect(resolveConfig({ data: { corpus: 'upload', upload } }).data.upload).toEqual(upload);
+    expect(() => resolveConfig({ data: { corpus: 'upload' } })).toThrow(/"data.upload": corpus "upload" needs the file record/);
+    expect(() => resolveConfig({ data: { upload } })).toThrow(/"data.upload": applies to corpus "upload" only/);
+    expect(() => resolveConfig({ data: { corpus: 'upload', upload: { ...upload, sha256: 'xyz' } } })).toThrow(/"data.upload.sha256"/);
+    expect(() => resolveConfig({ data: { corpus: 'upload', upload: { ...upload, size: 0 } } })).toThrow(/"data.upload.size"/);
+  });
+
+  it('takes BPE with a vocabulary in 256..8192', () => {
+    expect(resolveConfig({ data: { tokenizer: 'bpe', vocabSize: 512 } }).data.vocabSize).toBe(512);
+    expect(() => resolveConfig({ data: { tokenizer: 'bpe', vocabSize: 100 } })).toThrow(/"data.vocabSize": must be in 256..8192/);
+    expect(() => resolveConfig({ data: { tokenizer: 'words' } })).toThrow(/"data.tokenizer": must be one of "char", "bpe"/);
+  });
+});
