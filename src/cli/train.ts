@@ -1,15 +1,19 @@
 // train.ts: the command line. Trains one run in Node on WebGPU (Dawn) and writes what a
 // reproducibility check needs:
-//   npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches]
+//   npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches] [--text FILE.txt]
+// --text trains on a text file (data.corpus "upload"): the config records its name, size and
+// SHA-256; a config that already names an upload must be given the same file.
 // DIR/config.json      the fully resolved config
 // DIR/init.safetensors weights before the first update
 // DIR/batches.safetensors (--save-batches) tensor "tokens", I32 [steps, B, T+1]
 // DIR/metrics.jsonl    {"step","lr","loss","ntp","nitp","gradNorm"} per step (NaN/Inf → null, and the run stops)
 // DIR/final.safetensors weights after the last step, with AdamW moments
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { nodeGpu } from '../gpu/node.ts';
-import { ConfigError, resolveConfig, type RunConfig } from '../model/config.ts';
+import { ConfigError, DEFAULT_CONFIG, resolveConfig, type RunConfig, type UploadRecord } from '../model/config.ts';
+import { MAX_UPLOAD_BYTES, validateUpload } from '../data/upload.ts';
+import { FileBpeCache } from '../data/bpeCacheNode.ts';
 import { writeCheckpoint } from '../model/checkpoint.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { Trainer, type StepMetrics } from '../train/trainer.ts';
@@ -21,12 +25,13 @@ interface Args {
   steps: number | null;
   out: string;
   saveBatches: boolean;
+  text: string | null;
 }
 
-const USAGE = 'usage: npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches]';
+const USAGE = 'usage: npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches] [--text FILE.txt]';
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { config: null, steps: null, out: 'runs/latest', saveBatches: false };
+  const args: Args = { config: null, steps: null, out: 'runs/latest', saveBatches: false, text: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -42,6 +47,7 @@ export function parseArgs(argv: string[]): Args {
       args.steps = n;
     } else if (a === '--out') args.out = value();
     else if (a === '--save-batches') args.saveBatches = true;
+    else if (a === '--text') args.text = value();
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
@@ -80,11 +86,30 @@ export async function main(argv: string[]): Promise<number> {
     const r = raw as { train?: Record<string, unknown> };
     raw = { ...r, train: { ...(r.train ?? {}), steps: args.steps } };
   }
+  let uploadText: string | undefined;
+  if (args.text) {
+    const r = raw as { data?: Record<string, unknown>; model?: { contextLength?: number }; train?: { batchSize?: number } };
+    const T = r.model?.contextLength ?? DEFAULT_CONFIG.model.contextLength;
+    const upload = await validateUpload(new Uint8Array(readFileSync(args.text)), basename(args.text), {
+      maxBytes: MAX_UPLOAD_BYTES, minTokens: 10 * (T + 1),
+    });
+    const given = r.data?.upload as UploadRecord | undefined;
+    if (given && given.sha256 !== upload.sha256) {
+      throw new Error(`${args.text} is not the file this config was made with: its SHA-256 is ${upload.sha256}, the config names ` +
+        `"${given.name}" (${given.size} bytes, SHA-256 ${given.sha256})`);
+    }
+    raw = { ...r, data: { ...(r.data ?? {}), corpus: 'upload', upload: { name: given?.name ?? basename(args.text), size: upload.size, sha256: upload.sha256 } } };
+    uploadText = upload.text;
+  }
   const config: RunConfig = resolveConfig(raw);
   mkdirSync(args.out, { recursive: true });
   writeFileSync(join(args.out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
-  const data = await loadDataset(config, nodeCorpusSource());
+  const data = await loadDataset(config, nodeCorpusSource(), { uploadText, bpeCache: new FileBpeCache() });
+  const note = (data.tokenizer as { note?: string }).note;
+  if (note) console.log(note);
+  const floor = data.lossFloor(config.model.contextLength);
+  if (floor !== null) console.log(`loss floor of ${data.name} (ideal predictor): ${floor.toFixed(4)} nats/token`);
   const gpu = await nodeGpu();
   const trainer = new Trainer(gpu, config, data);
   const { B } = trainer.model;
