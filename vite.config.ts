@@ -4,6 +4,7 @@ import react from '@vitejs/plugin-react';
 export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
+  build: { rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } } },
   test: {
     // Dawn is a native module: each test file runs in its own process.
     pool: 'forks',

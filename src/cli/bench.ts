@@ -5,17 +5,12 @@
 // --profile adds a per-kernel breakdown of one NITP step (each command timed on its own).
 import { readFileSync } from 'node:fs';
 import { nodeGpu } from '../gpu/node.ts';
-import { resolveConfig, type RunConfig } from '../model/config.ts';
+import { resolveConfig } from '../model/config.ts';
+import { formatBench, measureThroughput } from '../bench/measure.ts';
 import { Trainer } from '../train/trainer.ts';
 import { Program } from '../gpu/program.ts';
 import { loadDataset } from '../data/runData.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function option(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -50,38 +45,14 @@ async function main(argv: string[]): Promise<void> {
   const base = resolveConfig(file ? JSON.parse(readFileSync(file, 'utf8')) : {});
   const gpu = await nodeGpu();
   const data = await loadDataset(base, nodeCorpusSource());
-  const nitpLambda = base.nitp.lambda > 0 ? base.nitp.lambda : 1;
-  const variants: [string, RunConfig][] = [
-    ['NTP', { ...base, nitp: { ...base.nitp, lambda: 0 } }],
-    ['NITP', { ...base, nitp: { ...base.nitp, lambda: nitpLambda } }],
-  ];
   const { nLayer, dModel, nHead, contextLength } = base.model;
   console.log(`adapter: ${gpu.description}`);
   console.log(`model: L=${nLayer} d=${dModel} heads=${nHead} T=${contextLength} B=${base.train.batchSize} V=${data.vocabSize}; ` +
     `${steps} steps per run, median of ${repeats} runs`);
-  const stepSeconds = new Map<string, number>();
-  for (const [name, config] of variants) {
-    const trainer = new Trainer(gpu, config, data);
-    const tokensPerStep = trainer.model.B * trainer.shape.T;
-    // Warm-up: compiles pipelines and fills caches.
-    trainer.trainStep();
-    await trainer.flushMetrics();
-    const times: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const t0 = performance.now();
-      for (let s = 0; s < steps; s++) trainer.trainStep();
-      await trainer.flushMetrics(); // waits for the GPU to finish the steps
-      times.push((performance.now() - t0) / 1000 / steps);
-    }
-    const perStep = median(times);
-    stepSeconds.set(name, perStep);
-    console.log(`${name.padEnd(5)} ${(tokensPerStep / perStep).toFixed(0).padStart(8)} tokens/s   ` +
-      `${(perStep * 1000).toFixed(1)} ms/step   (${trainer.layout.count.toLocaleString('en-US')} parameters)`);
+  const results = await measureThroughput(gpu, base, data, steps, repeats, async (name, trainer) => {
     if (name === 'NITP' && argv.includes('--profile')) await printProfile(trainer);
-    trainer.destroy();
-  }
-  const ratio = stepSeconds.get('NITP')! / stepSeconds.get('NTP')!;
-  console.log(`NITP/NTP step-time ratio: ${ratio.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}% extra per step)`);
+  });
+  console.log(formatBench(results));
 }
 
 main(process.argv.slice(2)).then(
