@@ -62,11 +62,16 @@ export interface DataConfig {
   upload: UploadRecord | null; // the uploaded file, when corpus is "upload"
 }
 
+export interface EvalConfig {
+  every: number; // steps between evaluations (validation losses and hidden-state geometry); the last step is always evaluated
+}
+
 export interface RunConfig {
   model: ModelConfig;
   nitp: NitpConfig;
   train: TrainConfig;
   data: DataConfig;
+  eval: EvalConfig;
 }
 
 /** A config as a user may write it: every field optional. */
@@ -78,6 +83,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   nitp: { lambda: 1.0, targetLayer: null, head: 'swiglu', shift: 'next', stopGrad: true, loss: 'cosine', regularizer: 'nitp' },
   train: { steps: 2000, batchSize: 32, lr: 2e-3, warmupSteps: 100, schedule: 'wsd', weightDecay: 0.1, gradClip: 1.0, seed: 1337 },
   data: { corpus: 'brown', tokenizer: 'char', vocabSize: 1024, task: null, upload: null },
+  eval: { every: 50 },
 };
 
 export class ConfigError extends Error {
@@ -127,6 +133,9 @@ const RULES: { [S in keyof RunConfig]: { [F in keyof RunConfig[S]]: FieldRule } 
     vocabSize: { kind: 'int', min: BPE_MIN_VOCAB, max: BPE_MAX_VOCAB },
     task: { kind: 'object', nullable: true, check: (v) => v },
     upload: { kind: 'object', nullable: true, check: checkUpload },
+  },
+  eval: {
+    every: { kind: 'int', min: 1, max: 10_000_000 },
   },
 };
 
@@ -182,7 +191,7 @@ export function defaultTargetLayer(nLayer: number): number {
  */
 export function resolveConfig(input: unknown): RunConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new ConfigError('(root)', 'must be a JSON object with sections model, nitp, train, data');
+    throw new ConfigError('(root)', 'must be a JSON object with sections model, nitp, train, data, eval');
   }
   const out = structuredClone(DEFAULT_CONFIG) as unknown as Record<string, Record<string, unknown>>;
   for (const [section, fields] of Object.entries(input as Record<string, unknown>)) {
