@@ -171,6 +171,13 @@ export class GptGpu {
     return { buffer: of, offset: t.offset * 4, size: t.size * 4 };
   }
 
+  /** The NITP prediction P(h) of the last forward pass (h itself for head "none"), or null without NITP. */
+  nitpPrediction(): GPUBuffer | null {
+    const { lambda, regularizer } = this.config.nitp;
+    if (lambda === 0 || regularizer !== 'nitp') return null;
+    return this.a.pOut ?? this.lnf;
+  }
+
   /** Hidden state of layer k: 0 = embedding output, i = after block i. */
   hidden(k: number): GPUBuffer {
     return this.res[k];
