@@ -21,6 +21,7 @@ describe('npm run train', () => {
       model: { contextLength: 16, nLayer: 2, dModel: 16, nHead: 2 },
       nitp: { lambda: 1, targetLayer: 1 },
       train: { batchSize: 4, lr: 3e-3, warmupSteps: 5, seed: 99 },
+      eval: { every: 8 },
     }));
     const out = join(dir, 'run');
     expect(await main(['--config', configFile, '--steps', '20', '--out', out, '--save-batches'])).toBe(0);
@@ -35,11 +36,32 @@ describe('npm run train', () => {
     const layout = paramLayout(parameterSpecs(config, shape));
     const init = readCheckpoint(initFile, layout);
     expect(init.step).toBe(0);
-    const batches = readSafetensors(readFileSync(join(out, 'batches.safetensors'))).tensors.get('tokens')!;
+    const saved = readSafetensors(readFileSync(join(out, 'batches.safetensors'))).tensors;
+    const batches = saved.get('tokens')!;
+    expect(saved.get('eval')!.shape).toEqual([4, 17]);
     expect(batches.dtype).toBe('I32');
     expect(batches.shape).toEqual([20, 4, 17]);
 
-    const logged = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const logged = records.filter((r) => 'loss' in r);
+    // eval records every eval.every (8) steps and at the last step, after that step's line
+    const evals = records.filter((r) => 'eval' in r);
+    expect(evals.map((r) => r.step)).toEqual([8, 16, 20]);
+    expect(records.findIndex((r) => 'eval' in r && r.step === 8)).toBe(records.findIndex((r) => 'loss' in r && r.step === 8) + 1);
+    for (const e of evals) {
+      expect(e.eval.layers.map((l: { layer: unknown }) => l.layer)).toEqual([0, 1, 2, 'final']);
+      for (const l of e.eval.layers) {
+        expect(l.erank).toBeGreaterThanOrEqual(1);
+        expect(l.erank).toBeLessThanOrEqual(16);
+        expect(Math.abs(l.anisotropy)).toBeLessThanOrEqual(1);
+        expect(l.norm).toBeGreaterThan(0);
+      }
+      expect(e.eval.valNtp).toBeGreaterThan(0);
+      expect(e.eval.valNitp).toBeGreaterThanOrEqual(0);
+    }
+    const probe = records.filter((r) => 'probe' in r);
+    expect(probe.length).toBe(1);
+    expect(probe[0].probe.map((p: { layer: unknown }) => p.layer)).toEqual([0, 1, 2, 'final']);
     expect(logged.map((m) => m.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const replay = refReplay(config, shape, layout, init.params, batches.data as Int32Array);
     const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);

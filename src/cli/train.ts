@@ -5,10 +5,13 @@
 // SHA-256; a config that already names an upload must be given the same file.
 // DIR/config.json      the fully resolved config
 // DIR/init.safetensors weights before the first update
-// DIR/batches.safetensors (--save-batches) tensor "tokens", I32 [steps, B, T+1]
-// DIR/metrics.jsonl    {"step","lr","loss","ntp","nitp","gradNorm"} per step (NaN/Inf → null, and the run stops)
+// DIR/batches.safetensors (--save-batches) tensors "tokens" I32 [steps, B, T+1] and "eval" I32 [B, T+1]
+// DIR/metrics.jsonl    {"step","lr","loss","ntp","nitp","gradNorm"} per step (NaN/Inf → null, and the run stops);
+//                      every eval.every steps and at the last step {"step","eval":{"layers":[{"layer","erank",
+//                      "anisotropy","norm"}, ..., {"layer":"final",...}],"valNtp","valNitp"}}; at the end
+//                      {"step","probe":[{"layer","accuracy","chance"}]} for a tagged corpus
 // DIR/final.safetensors weights after the last step, with AdamW moments
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { nodeGpu } from '../gpu/node.ts';
 import { ConfigError, DEFAULT_CONFIG, resolveConfig, type RunConfig, type UploadRecord } from '../model/config.ts';
@@ -17,6 +20,7 @@ import { FileBpeCache } from '../data/bpeCacheNode.ts';
 import { writeCheckpoint } from '../model/checkpoint.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { Trainer, type StepMetrics } from '../train/trainer.ts';
+import { Evaluator, type EvalRecord } from '../train/evaluator.ts';
 import { loadDataset } from '../data/runData.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
 
@@ -71,6 +75,18 @@ export function nonFiniteMessage(m: StepMetrics): string | null {
     `gradNorm ${m.gradNorm}); stopping. Try a lower train.lr or train.gradClip.`;
 }
 
+/** One metrics.jsonl evaluation line (the weights after step s's update). */
+export function evalLine(r: EvalRecord): string {
+  return JSON.stringify({
+    step: r.step,
+    eval: {
+      layers: r.layers.map((l) => ({ layer: l.layer, erank: finite(l.erank), anisotropy: finite(l.anisotropy), norm: finite(l.norm) })),
+      valNtp: finite(r.valNtp),
+      valNitp: finite(r.valAux),
+    },
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   let raw: unknown = {};
@@ -123,31 +139,59 @@ export async function main(argv: string[]): Promise<number> {
   writeFileSync(join(args.out, 'init.safetensors'), writeCheckpoint(trainer.layout, { params: await trainer.readParams(), step: 0 }, config, tokenizerJson));
 
   const batches = args.saveBatches ? new Int32Array(steps * B * (T + 1)) : null;
+  const evaluator = new Evaluator(trainer);
+  // metrics.jsonl grows as the run goes: a long run shows progress, and a crash loses nothing.
+  const metricsPath = join(args.out, 'metrics.jsonl');
+  writeFileSync(metricsPath, '');
   const lines: string[] = [];
+  const emit = (line: string) => {
+    lines.push(line);
+    appendFileSync(metricsPath, line + '\n');
+  };
   const logEvery = 50;
   const started = performance.now();
+  let evalSeconds = 0;
+  let stepsLogged = 0;
   let failure: string | null = null;
   for (let s = 0; s < steps && !failure; s++) {
     const tokens = trainer.trainStep();
     batches?.set(tokens, s * B * (T + 1));
-    if (trainer.step % logEvery === 0 || trainer.step === steps) {
+    const evalNow = trainer.step % config.eval.every === 0 || trainer.step === steps;
+    if (trainer.step % logEvery === 0 || evalNow) {
       for (const m of await trainer.flushMetrics()) {
         if (failure) break;
-        lines.push(metricsLine(m));
+        emit(metricsLine(m));
+        stepsLogged++;
         failure = nonFiniteMessage(m);
       }
-      const last = JSON.parse(lines[lines.length - 1]);
-      const tokPerS = (trainer.step * B * T) / ((performance.now() - started) / 1000);
-      console.log(`step ${trainer.step}/${steps} loss ${last.loss?.toFixed(4)} ntp ${last.ntp?.toFixed(4)}` +
-        `${last.nitp !== null ? ` nitp ${last.nitp.toFixed(4)}` : ''} lr ${last.lr?.toExponential(2)} ${tokPerS.toFixed(0)} tok/s`);
+      if (evalNow && !failure) {
+        const t0 = performance.now();
+        emit(evalLine(await evaluator.evaluate()));
+        evalSeconds += (performance.now() - t0) / 1000;
+      }
+      if (trainer.step % logEvery === 0 || trainer.step === steps) {
+        const last = JSON.parse(lines.findLast((l) => !l.includes('"eval"'))!);
+        const tokPerS = (trainer.step * B * T) / ((performance.now() - started) / 1000);
+        console.log(`step ${trainer.step}/${steps} loss ${last.loss?.toFixed(4)} ntp ${last.ntp?.toFixed(4)}` +
+          `${last.nitp !== null ? ` nitp ${last.nitp.toFixed(4)}` : ''} lr ${last.lr?.toExponential(2)} ${tokPerS.toFixed(0)} tok/s`);
+      }
     }
   }
-  writeFileSync(join(args.out, 'metrics.jsonl'), lines.join('\n') + '\n');
+  const trainSeconds = (performance.now() - started) / 1000;
+  if (!failure) {
+    const probe = await evaluator.probe();
+    if (probe) {
+      emit(JSON.stringify({ step: trainer.step, probe }));
+      console.log(`part-of-speech probe accuracy: ${probe.map((p) => `${p.layer} ${(100 * p.accuracy).toFixed(1)}%`).join(', ')} (chance ${(100 * probe[0].chance).toFixed(1)}%)`);
+    }
+  }
+  console.log(`evaluation took ${evalSeconds.toFixed(1)} s of ${trainSeconds.toFixed(1)} s (${((100 * evalSeconds) / trainSeconds).toFixed(1)}%)`);
+  evaluator.destroy();
   if (batches) {
-    const done = lines.length;
-    writeFileSync(join(args.out, 'batches.safetensors'), writeSafetensors(
-      [{ name: 'tokens', dtype: 'I32', shape: [done, B, T + 1], data: batches.subarray(0, done * B * (T + 1)) }], {},
-    ));
+    writeFileSync(join(args.out, 'batches.safetensors'), writeSafetensors([
+      { name: 'tokens', dtype: 'I32', shape: [stepsLogged, B, T + 1], data: batches.subarray(0, stepsLogged * B * (T + 1)) },
+      { name: 'eval', dtype: 'I32', shape: [B, T + 1], data: trainer.evaluationBatch.tokens },
+    ], {}));
   }
   const params = await trainer.readParams();
   const optimizer = await trainer.readOptimizerState();
