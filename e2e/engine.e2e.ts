@@ -26,7 +26,8 @@ describe('engine in a Web Worker', () => {
     const firstLoss = await page.evaluate(() => Number(document.querySelector('path[data-series="train NTP"]')?.getAttribute('data-points')));
     expect(firstLoss).toBeGreaterThanOrEqual(60);
     await page.getByRole('button', { name: 'Pause' }).click();
-    await page.waitForFunction(() => !(document.querySelector('button[disabled]')?.textContent === 'Train'), null, { timeout: 60_000 });
+    // the worker finishes the chunk of steps in flight, then the Train button comes back
+    await expect.poll(() => page.getByRole('button', { name: 'Train' }).isEnabled(), { timeout: 60_000 }).toBe(true);
     const stepAfterPause = Number(await page.getByTestId('step').textContent());
     await page.waitForTimeout(1500);
     expect(Number(await page.getByTestId('step').textContent())).toBe(stepAfterPause);

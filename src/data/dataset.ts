@@ -25,6 +25,8 @@ export interface Dataset {
   readonly valTokens: number;
   /** whether batches carry part-of-speech tags */
   readonly tagged: boolean;
+  /** one line for people: what the data is and how it is split */
+  readonly summary: string;
   /** Batches of a split, deterministic in (seed, stream): one stream per purpose (training, evaluation). */
   batches(split: Split, B: number, T: number, seed: number, stream: string): BatchSource;
   /** The exact expected loss (nats/token) of an ideal predictor on T-token windows, or null if unknown. */
@@ -42,10 +44,15 @@ export class TextDataset implements Dataset {
     private readonly train: Int32Array,
     private readonly val: Int32Array,
     private readonly tags: { train: Uint8Array; val: Uint8Array } | null = null,
+    summary?: string,
   ) {
     this.vocabSize = tokenizer.vocabSize;
     this.tagged = tags !== null;
+    const count = (n: number) => n.toLocaleString('en-US');
+    this.summary = `${summary ?? name}; ${count(train.length)} training / ${count(val.length)} validation tokens (${tokenizer.kind} tokenizer, vocabulary ${tokenizer.vocabSize})`;
   }
+
+  readonly summary: string;
 
   get trainTokens(): number {
     return this.train.length;

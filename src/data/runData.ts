@@ -6,7 +6,7 @@
 // - markov, copy, reverse, modadd: generated, with an exact loss floor; the task's Markov chain is
 //   drawn from the run's seed, so the two runs of an NTP/NITP pair see the same chain.
 import { isTextCorpus, type RunConfig } from '../model/config.ts';
-import { loadCorpus, type CorpusSource } from './corpus.ts';
+import { corpusSummary, loadCorpus, type CorpusSource } from './corpus.ts';
 import { buildTokenizerAsync } from './tokenizer.ts';
 import { TextDataset, type Dataset } from './dataset.ts';
 import { tokenTags } from './pos.ts';
@@ -39,6 +39,7 @@ export async function loadDataset(config: RunConfig, source: CorpusSource, optio
   let tags: { train: Uint8Array; val: Uint8Array } | null = null;
   let corpusHash: string;
   let name: string;
+  let summary: string;
   if (d.corpus === 'upload') {
     const u = d.upload!;
     if (options.uploadText === undefined) {
@@ -47,12 +48,14 @@ export async function loadDataset(config: RunConfig, source: CorpusSource, optio
     texts = splitUpload(options.uploadText);
     corpusHash = u.sha256;
     name = u.name;
+    summary = `Uploaded "${u.name}": ${u.size.toLocaleString('en-US')} bytes, first 90% for training, last 10% for validation, no part-of-speech tags`;
   } else {
     const corpus = await loadCorpus('brown', source);
     texts = corpus;
     tags = corpus.tags;
     corpusHash = corpus.meta.sha256.train;
     name = 'brown';
+    summary = corpusSummary(corpus.meta);
   }
   const tokenizer = await buildTokenizerAsync(d.tokenizer, texts, {
     vocabSize: d.vocabSize, cache: options.bpeCache, corpusHash, onProgress: options.onProgress,
@@ -64,9 +67,9 @@ export async function loadDataset(config: RunConfig, source: CorpusSource, optio
     data = new TextDataset(name, tokenizer, train.ids, val.ids, {
       train: tokenTags(tags.train, train.offsets),
       val: tokenTags(tags.val, val.offsets),
-    });
+    }, summary);
   } else {
-    data = new TextDataset(name, tokenizer, tokenizer.encode(texts.train), tokenizer.encode(texts.val));
+    data = new TextDataset(name, tokenizer, tokenizer.encode(texts.train), tokenizer.encode(texts.val), null, summary);
   }
   const need = config.model.contextLength + 1;
   if (data.valTokens < need || data.trainTokens < need) {

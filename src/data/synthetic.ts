@@ -159,6 +159,10 @@ abstract class SyntheticDataset implements Dataset {
     this.vocabSize = tokenizer.vocabSize;
   }
 
+  get summary(): string {
+    return `Synthetic task ${this.name}: ${this.vocabSize} symbols, generated on the fly (train and validation from separate random streams), no part-of-speech tags`;
+  }
+
   /** Writes (=) one window of out.length = T+1 tokens, drawing from rng. */
   protected abstract fillWindow(rng: Rng, out: Int32Array): void;
 

@@ -11,8 +11,21 @@ export interface EngineInfo {
   parameters: number;
   vocabSize: number;
   tokensPerStep: number;
-  trainTokens: number;
+  trainTokens: number; // Infinity for generated data
   valTokens: number;
+  /** what the data is and how it is split, for people */
+  dataSummary: string;
+  /** whether tokens carry part-of-speech tags (not for uploads or synthetic tasks) */
+  tagged: boolean;
+  /** exact loss of an ideal predictor (nats/token) where the data knows it */
+  lossFloor: number | null;
+  /** e.g. "BPE stopped at 300 tokens: …" */
+  tokenizerNote: string | null;
+}
+
+export interface InitOptions {
+  /** the validated text of the file the config's data.upload names */
+  uploadText?: string;
 }
 
 export interface MetricsBatch {
@@ -24,7 +37,8 @@ export interface MetricsBatch {
 
 export interface TrainerApi {
   /** Validates the config, loads data, builds the model. Rejects with a readable message. */
-  init(config: PartialRunConfig): Promise<EngineInfo>;
+  /** `onProgress` (BPE training: merges done of total) must be a top-level Comlink.proxy argument. */
+  init(config: PartialRunConfig, options?: InitOptions, onProgress?: (done: number, total: number) => void): Promise<EngineInfo>;
   /** Trains until the configured step count or pause(); metrics arrive every `logEvery` steps. */
   start(onMetrics: (batch: MetricsBatch) => void, logEvery?: number): Promise<void>;
   pause(): void;

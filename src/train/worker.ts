@@ -5,7 +5,8 @@ import { resolveConfig, type PartialRunConfig } from '../model/config.ts';
 import { Trainer } from './trainer.ts';
 import { loadDataset } from '../data/runData.ts';
 import { fetchCorpusSource } from '../data/corpus.ts';
-import type { EngineInfo, MetricsBatch, TrainerApi } from './protocol.ts';
+import type { EngineInfo, InitOptions, MetricsBatch, TrainerApi } from './protocol.ts';
+import { IdbBpeCache } from '../data/bpeCache.ts';
 
 const EVAL_EVERY = 100;
 
@@ -15,11 +16,13 @@ class WorkerEngine implements TrainerApi {
   private running = false;
   private lost: string | null = null;
 
-  async init(partial: PartialRunConfig): Promise<EngineInfo> {
+  async init(partial: PartialRunConfig, options: InitOptions = {}, onProgress?: (done: number, total: number) => void): Promise<EngineInfo> {
     this.pause();
     const config = resolveConfig(partial);
     this.gpu ??= await requestGpu(navigator.gpu);
-    const data = await loadDataset(config, fetchCorpusSource());
+    const data = await loadDataset(config, fetchCorpusSource(), {
+      uploadText: options.uploadText, onProgress, bpeCache: new IdbBpeCache(),
+    });
     this.trainer?.destroy();
     const trainer = (this.trainer = new Trainer(this.gpu, config, data));
     this.gpu.device.lost.then((info) => {
@@ -35,6 +38,10 @@ class WorkerEngine implements TrainerApi {
       tokensPerStep: trainer.model.B * trainer.shape.T,
       trainTokens: data.trainTokens,
       valTokens: data.valTokens,
+      dataSummary: data.summary,
+      tagged: data.tagged,
+      lossFloor: data.lossFloor(config.model.contextLength),
+      tokenizerNote: (data.tokenizer as { note?: string }).note ?? null,
     };
   }
 

@@ -3,8 +3,9 @@
 import { useEffect, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
 import type { EngineInfo, MetricsBatch, StepMetrics, TrainerApi } from '../train/protocol.ts';
-import { DEFAULT_CONFIG, type PartialRunConfig } from '../model/config.ts';
+import { DEFAULT_CONFIG, type DataConfig, type PartialRunConfig } from '../model/config.ts';
 import { LossChart } from './charts/LossChart.tsx';
+import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
 
 /** The tiny preset the page starts with: trains visibly within seconds even on a software GPU. */
 export const TINY_PRESET: PartialRunConfig = {
@@ -22,6 +23,8 @@ export function App() {
   const [history, setHistory] = useState<StepMetrics[]>([]);
   const [evals, setEvals] = useState<EvalPoint[]>([]);
   const [tokensPerSecond, setTokensPerSecond] = useState(0);
+  const [config, setConfig] = useState<PartialRunConfig>(TINY_PRESET);
+  const [bpeProgress, setBpeProgress] = useState<number | null>(null);
 
   useEffect(() => {
     if (!('gpu' in navigator)) {
@@ -37,6 +40,25 @@ export function App() {
       worker.terminate();
     };
   }, []);
+
+  /** Rebuilds the engine on new data; on failure the data in use stays (the worker keeps its trainer). */
+  const applyData = async (choice: DataChoice) => {
+    if (!engine.current) return;
+    const next: PartialRunConfig = { ...config, data: choice.data };
+    try {
+      const engineInfo = await engine.current.init(
+        next, { uploadText: choice.uploadText },
+        Comlink.proxy((done: number, total: number) => setBpeProgress(done < total ? done / total : null)),
+      );
+      setConfig(next);
+      setInfo(engineInfo);
+      setHistory([]);
+      setEvals([]);
+      setTokensPerSecond(0);
+    } finally {
+      setBpeProgress(null);
+    }
+  };
 
   const onMetrics = (batch: MetricsBatch) => {
     setHistory((h) => [...h, ...batch.steps]);
@@ -65,8 +87,28 @@ export function App() {
       {error && <div className="error" role="alert">{error}</div>}
       {info && (
         <p className="sub" data-testid="engine-info">
-          {info.parameters.toLocaleString('en-US')} parameters · vocabulary {info.vocabSize} · {info.trainTokens.toLocaleString('en-US')} training tokens · {info.adapter}
+          {info.parameters.toLocaleString('en-US')} parameters · vocabulary {info.vocabSize} · {info.adapter}
         </p>
+      )}
+      {info && (
+        <DataPanel current={info.config.data as DataConfig} contextLength={info.config.model.contextLength} disabled={running} onApply={applyData} />
+      )}
+      {bpeProgress !== null && (
+        <p>Training the BPE tokenizer… <progress max={1} value={bpeProgress} aria-label="BPE training progress" /></p>
+      )}
+      {info && (
+        <div className="data-info">
+          <p data-testid="data-summary">{info.dataSummary}</p>
+          {info.tokenizerNote && <p className="note" data-testid="tokenizer-note">{info.tokenizerNote}</p>}
+          {!info.tagged && (
+            <p className="note" data-testid="no-tags">
+              This data has no part-of-speech tags, so views that colour tokens by tag are not available (nothing is invented).
+            </p>
+          )}
+          {info.lossFloor !== null && (
+            <p data-testid="loss-floor">Ideal loss for this task: {info.lossFloor.toFixed(3)} nats/token (the dashed line on the loss chart).</p>
+          )}
+        </div>
       )}
       <div className="controls">
         <button className="primary" onClick={start} disabled={!info || running}>Train</button>
@@ -77,11 +119,12 @@ export function App() {
       <div className="stats">
         <div><span>step</span><b data-testid="step">{last?.step ?? 0}</b> / {steps}</div>
         <div><span>loss</span><b data-testid="loss">{last ? last.loss.toFixed(4) : '–'}</b></div>
-        <div><span>NTP</span>{last ? last.ntp.toFixed(4) : '–'}</div>
+        <div><span>NTP</span><span data-testid="ntp">{last ? last.ntp.toFixed(4) : '–'}</span></div>
         <div><span>NITP</span>{last?.aux != null ? last.aux.toFixed(4) : '–'}</div>
         <div><span>tokens/s</span><b data-testid="tps">{tokensPerSecond ? tokensPerSecond.toFixed(0) : '–'}</b></div>
       </div>
       <LossChart
+        floor={info?.lossFloor ?? null}
         yLabel="loss"
         series={[
           { name: 'train NTP', color: '#0072b2', points: history.map((m) => ({ step: m.step, value: m.ntp })) },
