@@ -9,6 +9,7 @@ import { loadDataset } from '../data/runData.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
 import { unigramEntropy } from '../data/batches.ts';
 import { TextDataset } from '../data/dataset.ts';
+import { UploadDataset } from '../data/upload.ts';
 import { CharTokenizer } from '../data/tokenizer.ts';
 import { Rng } from './rng.ts';
 import { randomTokens } from '../test/random.ts';
@@ -87,6 +88,18 @@ describe('GPU trainer', () => {
     expect(ma[0].aux).toBeNull();
     ntp.destroy();
     nitp.destroy();
+  });
+
+  it('trains on a text of one repeated character without NaN: NTP is 0, the total falls towards 0', async () => {
+    const gpu = await testGpu();
+    const config = resolveConfig({ ...TINY, train: { steps: 40, batchSize: 3, lr: 1e-2, warmupSteps: 2, seed: 8 } });
+    const trainer = new Trainer(gpu, config, new UploadDataset('a.txt', 'a'.repeat(2000)));
+    expect(trainer.shape.V).toBe(1);
+    const m = await run(trainer, 40);
+    trainer.destroy();
+    expect(m.every((r) => Number.isFinite(r.loss) && Number.isFinite(r.gradNorm))).toBe(true);
+    expect(m.every((r) => r.ntp === 0)).toBe(true);
+    expect(m[m.length - 1].loss).toBeLessThan(0.05);
   });
 
   it('overfits a single batch to near-zero loss', async () => {
