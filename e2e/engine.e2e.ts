@@ -25,6 +25,9 @@ describe('engine in a Web Worker', () => {
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) >= 60, null, { timeout: 240_000 });
     const firstLoss = await page.evaluate(() => Number(document.querySelector('path[data-series="train NTP"]')?.getAttribute('data-points')));
     expect(firstLoss).toBeGreaterThanOrEqual(60);
+    // an evaluation (every 50 steps by default) has put a validation point on the chart
+    const evalPoints = await page.evaluate(() => Number(document.querySelector('path[data-series="validation NTP"]')?.getAttribute('data-points')));
+    expect(evalPoints).toBeGreaterThanOrEqual(1);
     await page.getByRole('button', { name: 'Pause' }).click();
     // the worker finishes the chunk of steps in flight, then the Train button comes back
     await expect.poll(() => page.getByRole('button', { name: 'Train' }).isEnabled(), { timeout: 60_000 }).toBe(true);

@@ -2,8 +2,9 @@
 // owns the GPU device, buffers, RNG and step count; the UI holds no GPU object.
 import type { PartialRunConfig, RunConfig } from '../model/config.ts';
 import type { EvalLosses, StepMetrics } from './trainer.ts';
+import type { EvalRecord, ProbeRecord } from './evaluator.ts';
 
-export type { EvalLosses, StepMetrics };
+export type { EvalLosses, EvalRecord, ProbeRecord, StepMetrics };
 
 export interface EngineInfo {
   config: RunConfig; // the resolved config
@@ -32,7 +33,8 @@ export interface MetricsBatch {
   steps: StepMetrics[];
   /** training throughput since start() */
   tokensPerSecond: number;
-  eval?: EvalLosses & { step: number };
+  /** on evaluation steps (every eval.every steps and the last): losses and geometry of the held-out batch */
+  eval?: EvalRecord;
 }
 
 export interface TrainerApi {
@@ -44,5 +46,7 @@ export interface TrainerApi {
   pause(): void;
   /** Runs n steps now and returns their metrics. */
   step(n: number): Promise<StepMetrics[]>;
-  evaluate(): Promise<EvalLosses>;
+  evaluate(): Promise<EvalRecord>;
+  /** Linear part-of-speech probe per layer; null when the data has no tags. */
+  probe(): Promise<ProbeRecord[] | null>;
 }
