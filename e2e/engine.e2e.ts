@@ -23,10 +23,13 @@ describe('engine in a Web Worker', () => {
     await expect(page.getByTestId('engine-info')).toBeTruthy();
     await page.getByRole('button', { name: 'Train' }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) >= 60, null, { timeout: 240_000 });
-    const firstLoss = await page.evaluate(() => Number(document.querySelector('path[data-series="train NTP"]')?.getAttribute('data-points')));
+    const firstLoss = await page.evaluate(() => Number(document.querySelector('path[data-series="NITP run: train NTP"]')?.getAttribute('data-points')));
     expect(firstLoss).toBeGreaterThanOrEqual(60);
+    // both runs of the pair advance in lock-step
+    const ntpPoints = await page.evaluate(() => Number(document.querySelector('path[data-series="NTP run: train NTP"]')?.getAttribute('data-points')));
+    expect(ntpPoints).toBe(firstLoss);
     // an evaluation (every 50 steps by default) has put a validation point on the chart
-    const evalPoints = await page.evaluate(() => Number(document.querySelector('path[data-series="validation NTP"]')?.getAttribute('data-points')));
+    const evalPoints = await page.evaluate(() => Number(document.querySelector('path[data-series="NITP run: validation NTP"]')?.getAttribute('data-points')));
     expect(evalPoints).toBeGreaterThanOrEqual(1);
     await page.getByRole('button', { name: 'Pause' }).click();
     // the worker finishes the chunk of steps in flight, then the Train button comes back

@@ -1,17 +1,37 @@
 // protocol.ts: the worker/UI boundary (comlink). The only module both sides import: the worker
 // owns the GPU device, buffers, RNG and step count; the UI holds no GPU object.
+//
+// The lab trains a pair: "ntp" (λ = 0) and "nitp" (the config as given), in lock-step on the same
+// batches, from bit-identical backbone weights.
 import type { PartialRunConfig, RunConfig } from '../model/config.ts';
 import type { EvalLosses, StepMetrics } from './trainer.ts';
 import type { EvalRecord, ProbeRecord } from './evaluator.ts';
 
 export type { EvalLosses, EvalRecord, ProbeRecord, StepMetrics };
 
+export type RunName = 'ntp' | 'nitp';
+export const RUNS: readonly RunName[] = ['ntp', 'nitp'];
+export type Pair<T> = Record<RunName, T>;
+
+/** The fixed evaluation batch, for showing which token a PCA point is. */
+export interface EvalBatchInfo {
+  B: number;
+  T: number;
+  tokens: Int32Array; // (B, T+1)
+  tags: Uint8Array | null; // (B, T+1) part-of-speech ids, or null
+}
+
 export interface EngineInfo {
-  config: RunConfig; // the resolved config
+  config: RunConfig; // the resolved config of the NITP run (the NTP run has nitp.lambda = 0)
   adapter: string;
-  parameters: number;
+  parameters: Pair<number>;
   vocabSize: number;
-  tokensPerStep: number;
+  /** display text of every token id */
+  vocab: string[];
+  /** (V) relative frequency of each token id in the training data */
+  tokenFrequency: Float64Array;
+  evalBatch: EvalBatchInfo;
+  tokensPerStep: number; // per model
   trainTokens: number; // Infinity for generated data
   valTokens: number;
   /** what the data is and how it is split, for people */
@@ -30,23 +50,26 @@ export interface InitOptions {
 }
 
 export interface MetricsBatch {
-  steps: StepMetrics[];
-  /** training throughput since start() */
+  steps: Pair<StepMetrics[]>;
+  /** tokens per second and model since start() */
   tokensPerSecond: number;
   /** on evaluation steps (every eval.every steps and the last): losses and geometry of the held-out batch */
-  eval?: EvalRecord;
+  eval?: Pair<EvalRecord>;
 }
 
 export interface TrainerApi {
-  /** Validates the config, loads data, builds the model. Rejects with a readable message. */
-  /** `onProgress` (BPE training: merges done of total) must be a top-level Comlink.proxy argument. */
+  /**
+   * Validates the config, loads data, builds both models. Rejects with a readable message and
+   * leaves the previous pair in place. `onProgress` (BPE training: merges done of total) must be a
+   * top-level Comlink.proxy argument.
+   */
   init(config: PartialRunConfig, options?: InitOptions, onProgress?: (done: number, total: number) => void): Promise<EngineInfo>;
   /** Trains until the configured step count or pause(); metrics arrive every `logEvery` steps. */
   start(onMetrics: (batch: MetricsBatch) => void, logEvery?: number): Promise<void>;
   pause(): void;
-  /** Runs n steps now and returns their metrics. */
-  step(n: number): Promise<StepMetrics[]>;
-  evaluate(): Promise<EvalRecord>;
+  /** Runs n steps of both models now and returns their metrics. */
+  step(n: number): Promise<Pair<StepMetrics[]>>;
+  evaluate(): Promise<Pair<EvalRecord>>;
   /** Linear part-of-speech probe per layer; null when the data has no tags. */
-  probe(): Promise<ProbeRecord[] | null>;
+  probe(): Promise<Pair<ProbeRecord[]> | null>;
 }

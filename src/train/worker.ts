@@ -1,18 +1,37 @@
-// worker.ts: the training engine in a browser Web Worker, exposed through comlink.
+// worker.ts: the training engine in a browser Web Worker, exposed through comlink. It trains an
+// NTP/NITP pair in lock-step: one batch is drawn per step and both models train on it.
 import * as Comlink from 'comlink';
 import { requestGpu, type GpuContext } from '../gpu/device.ts';
-import { resolveConfig, type PartialRunConfig } from '../model/config.ts';
+import { resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
 import { Trainer } from './trainer.ts';
 import { Evaluator } from './evaluator.ts';
 import { loadDataset } from '../data/runData.ts';
 import { fetchCorpusSource } from '../data/corpus.ts';
-import type { EngineInfo, InitOptions, MetricsBatch, TrainerApi } from './protocol.ts';
+import { TextDataset, type Dataset } from '../data/dataset.ts';
 import { IdbBpeCache } from '../data/bpeCache.ts';
+import { RUNS, type EngineInfo, type InitOptions, type MetricsBatch, type Pair, type RunName, type TrainerApi } from './protocol.ts';
+
+interface Run {
+  trainer: Trainer;
+  evaluator: Evaluator;
+}
+
+/** (V) relative token frequencies of the training text (or of the evaluation batch for generated data). */
+function tokenFrequency(data: Dataset, V: number, evalTokens: Int32Array): Float64Array {
+  const tokens = data instanceof TextDataset ? data.tokens('train') : evalTokens;
+  const counts = new Float64Array(V);
+  for (let i = 0; i < tokens.length; i++) counts[tokens[i]]++;
+  for (let v = 0; v < V; v++) counts[v] /= tokens.length;
+  return counts;
+}
+
+function mapPair<T>(f: (name: RunName) => T): Pair<T> {
+  return { ntp: f('ntp'), nitp: f('nitp') };
+}
 
 class WorkerEngine implements TrainerApi {
   private gpu: GpuContext | null = null;
-  private trainer: Trainer | null = null;
-  private evaluator: Evaluator | null = null;
+  private runs: Pair<Run> | null = null;
   private running = false;
   private lost: string | null = null;
 
@@ -20,23 +39,33 @@ class WorkerEngine implements TrainerApi {
     this.pause();
     const config = resolveConfig(partial);
     this.gpu ??= await requestGpu(navigator.gpu);
+    const gpu = this.gpu;
     const data = await loadDataset(config, fetchCorpusSource(), {
       uploadText: options.uploadText, onProgress, bpeCache: new IdbBpeCache(),
     });
-    this.evaluator?.destroy();
-    this.trainer?.destroy();
-    const trainer = (this.trainer = new Trainer(this.gpu, config, data));
-    this.evaluator = new Evaluator(trainer);
-    this.gpu.device.lost.then((info) => {
+    const configs: Pair<RunConfig> = { ntp: { ...config, nitp: { ...config.nitp, lambda: 0 } }, nitp: config };
+    const runs = mapPair((name) => {
+      const trainer = new Trainer(gpu, configs[name], data);
+      return { trainer, evaluator: new Evaluator(trainer) };
+    });
+    this.destroyRuns();
+    this.runs = runs;
+    gpu.device.lost.then((info) => {
       this.running = false;
-      this.lost = `The GPU device was lost (${info.reason}: ${info.message}); training stopped at step ${trainer.step}. ` +
+      this.lost = `The GPU device was lost (${info.reason}: ${info.message}); training stopped at step ${runs.nitp.trainer.step}. ` +
         'The metrics so far are kept; reload the page to start again.';
     });
+    const trainer = runs.nitp.trainer;
+    const V = trainer.shape.V;
+    const evalBatch = trainer.evaluationBatch;
     return {
       config,
-      adapter: this.gpu.description,
-      parameters: trainer.layout.count,
-      vocabSize: trainer.shape.V,
+      adapter: gpu.description,
+      parameters: mapPair((name) => runs[name].trainer.layout.count),
+      vocabSize: V,
+      vocab: Array.from({ length: V }, (_, id) => data.tokenizer.decode([id])),
+      tokenFrequency: tokenFrequency(data, V, evalBatch.tokens),
+      evalBatch: { B: trainer.model.B, T: trainer.shape.T, tokens: evalBatch.tokens, tags: evalBatch.tags },
       tokensPerStep: trainer.model.B * trainer.shape.T,
       trainTokens: data.trainTokens,
       valTokens: data.valTokens,
@@ -47,39 +76,51 @@ class WorkerEngine implements TrainerApi {
     };
   }
 
-  /** The trainer and evaluator of the current run; throws with the reason when there is none. */
-  private get active(): { trainer: Trainer; evaluator: Evaluator } {
+  /** Both runs; throws with the reason when there are none. */
+  private get active(): Pair<Run> {
     if (this.lost) throw new Error(this.lost);
-    if (!this.trainer || !this.evaluator) throw new Error('the engine is not initialised: call init(config) first');
-    return { trainer: this.trainer, evaluator: this.evaluator };
+    if (!this.runs) throw new Error('the engine is not initialised: call init(config) first');
+    return this.runs;
+  }
+
+  /** One lock-step step: the NITP run's sampler draws the batch, both models train on it. */
+  private stepPair(runs: Pair<Run>): void {
+    const batch = runs.nitp.trainer.trainStep();
+    runs.ntp.trainer.trainStep(batch);
   }
 
   async start(onMetrics: (batch: MetricsBatch) => void, logEvery = 10): Promise<void> {
-    const { trainer } = this.active;
+    const runs = this.active;
     if (this.running) return;
     this.running = true;
-    const startStep = trainer.step;
+    const lead = runs.nitp.trainer;
+    const startStep = lead.step;
     const started = performance.now();
-    const total = trainer.config.train.steps;
-    while (this.running && trainer.step < total) {
-      const every = trainer.config.eval.every;
-      // chunks end on evaluation steps, so each evaluation sees the weights of a multiple of eval.every
-      const n = Math.min(logEvery, total - trainer.step, every - (trainer.step % every));
-      for (let i = 0; i < n; i++) trainer.trainStep();
-      // Reading the ring back waits for the GPU: that paces the loop without a per-step wait.
-      const steps = await trainer.flushMetrics();
-      const batch: MetricsBatch = {
-        steps,
-        tokensPerSecond: ((trainer.step - startStep) * trainer.model.B * trainer.shape.T) / ((performance.now() - started) / 1000),
-      };
-      if (trainer.step % every === 0 || trainer.step === total) batch.eval = await this.active.evaluator.evaluate();
-      onMetrics(batch);
-      if (!steps.every((m) => Number.isFinite(m.loss))) {
-        this.running = false;
-        throw new Error(`training stopped: the loss became ${steps.find((m) => !Number.isFinite(m.loss))?.loss}`);
+    const total = lead.config.train.steps;
+    const every = lead.config.eval.every;
+    try {
+      while (this.running && lead.step < total) {
+        // chunks end on evaluation steps, so each evaluation sees the weights of a multiple of eval.every
+        const n = Math.min(logEvery, total - lead.step, every - (lead.step % every));
+        for (let i = 0; i < n; i++) this.stepPair(runs);
+        // Reading the rings back waits for the GPU: that paces the loop without a per-step wait.
+        const steps = { ntp: await runs.ntp.trainer.flushMetrics(), nitp: await runs.nitp.trainer.flushMetrics() };
+        const batch: MetricsBatch = {
+          steps,
+          tokensPerSecond: ((lead.step - startStep) * lead.model.B * lead.shape.T) / ((performance.now() - started) / 1000),
+        };
+        if (lead.step % every === 0 || lead.step === total) {
+          batch.eval = { ntp: await runs.ntp.evaluator.evaluate(), nitp: await runs.nitp.evaluator.evaluate() };
+        }
+        onMetrics(batch);
+        for (const name of RUNS) {
+          const bad = steps[name].find((m) => !Number.isFinite(m.loss));
+          if (bad) throw new Error(`training stopped: the ${name.toUpperCase()} run's loss became ${bad.loss} at step ${bad.step}; try a lower learning rate`);
+        }
       }
+    } finally {
+      this.running = false;
     }
-    this.running = false;
     if (this.lost) throw new Error(this.lost);
   }
 
@@ -87,18 +128,31 @@ class WorkerEngine implements TrainerApi {
     this.running = false;
   }
 
-  async step(n: number): Promise<import('./trainer.ts').StepMetrics[]> {
-    const { trainer } = this.active;
-    for (let i = 0; i < n; i++) trainer.trainStep();
-    return trainer.flushMetrics();
+  async step(n: number) {
+    const runs = this.active;
+    for (let i = 0; i < n; i++) this.stepPair(runs);
+    return { ntp: await runs.ntp.trainer.flushMetrics(), nitp: await runs.nitp.trainer.flushMetrics() };
   }
 
-  evaluate() {
-    return this.active.evaluator.evaluate();
+  async evaluate() {
+    const runs = this.active;
+    return { ntp: await runs.ntp.evaluator.evaluate(), nitp: await runs.nitp.evaluator.evaluate() };
   }
 
-  probe() {
-    return this.active.evaluator.probe();
+  async probe() {
+    const runs = this.active;
+    const ntp = await runs.ntp.evaluator.probe();
+    const nitp = await runs.nitp.evaluator.probe();
+    return ntp && nitp ? { ntp, nitp } : null;
+  }
+
+  private destroyRuns(): void {
+    if (!this.runs) return;
+    for (const name of RUNS) {
+      this.runs[name].evaluator.destroy();
+      this.runs[name].trainer.destroy();
+    }
+    this.runs = null;
   }
 }
 

@@ -2,7 +2,7 @@
 // component only sends commands and plots the metrics that come back.
 import { useEffect, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
-import type { EngineInfo, MetricsBatch, StepMetrics, TrainerApi } from '../train/protocol.ts';
+import type { EngineInfo, EvalRecord, MetricsBatch, Pair, StepMetrics, TrainerApi } from '../train/protocol.ts';
 import { DEFAULT_CONFIG, type DataConfig, type PartialRunConfig } from '../model/config.ts';
 import { LossChart } from './charts/LossChart.tsx';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
@@ -13,15 +13,18 @@ export const TINY_PRESET: PartialRunConfig = {
   train: { steps: 500, batchSize: 8, lr: 3e-3, warmupSteps: 20 },
 };
 
-interface EvalPoint { step: number; valNtp: number }
+/** Okabe–Ito colours, fixed per run across every chart. */
+export const RUN_COLORS: Pair<string> = { ntp: '#0072b2', nitp: '#e69f00' };
+
+const emptyPair = <T,>(): Pair<T[]> => ({ ntp: [], nitp: [] });
 
 export function App() {
   const engine = useRef<Comlink.Remote<TrainerApi> | null>(null);
   const [info, setInfo] = useState<EngineInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
-  const [history, setHistory] = useState<StepMetrics[]>([]);
-  const [evals, setEvals] = useState<EvalPoint[]>([]);
+  const [history, setHistory] = useState<Pair<StepMetrics[]>>(emptyPair);
+  const [evals, setEvals] = useState<Pair<EvalRecord[]>>(emptyPair);
   const [tokensPerSecond, setTokensPerSecond] = useState(0);
   const [config, setConfig] = useState<PartialRunConfig>(TINY_PRESET);
   const [bpeProgress, setBpeProgress] = useState<number | null>(null);
@@ -52,8 +55,8 @@ export function App() {
       );
       setConfig(next);
       setInfo(engineInfo);
-      setHistory([]);
-      setEvals([]);
+      setHistory(emptyPair());
+      setEvals(emptyPair());
       setTokensPerSecond(0);
     } finally {
       setBpeProgress(null);
@@ -61,9 +64,10 @@ export function App() {
   };
 
   const onMetrics = (batch: MetricsBatch) => {
-    setHistory((h) => [...h, ...batch.steps]);
+    setHistory((h) => ({ ntp: [...h.ntp, ...batch.steps.ntp], nitp: [...h.nitp, ...batch.steps.nitp] }));
     setTokensPerSecond(batch.tokensPerSecond);
-    if (batch.eval) setEvals((e) => [...e, { step: batch.eval!.step, valNtp: batch.eval!.valNtp }]);
+    const e = batch.eval;
+    if (e) setEvals((old) => ({ ntp: [...old.ntp, e.ntp], nitp: [...old.nitp, e.nitp] }));
   };
 
   const start = async () => {
@@ -78,7 +82,8 @@ export function App() {
     }
   };
 
-  const last = history[history.length - 1];
+  const last = history.nitp[history.nitp.length - 1];
+  const lastNtp = history.ntp[history.ntp.length - 1];
   const steps = info?.config.train.steps ?? DEFAULT_CONFIG.train.steps;
   return (
     <main>
@@ -87,7 +92,8 @@ export function App() {
       {error && <div className="error" role="alert">{error}</div>}
       {info && (
         <p className="sub" data-testid="engine-info">
-          {info.parameters.toLocaleString('en-US')} parameters · vocabulary {info.vocabSize} · {info.adapter}
+          Two models trained in lock-step on the same batches from the same initial weights: NTP ({info.parameters.ntp.toLocaleString('en-US')} parameters)
+          and NTP + NITP ({info.parameters.nitp.toLocaleString('en-US')}, the NITP head included) · vocabulary {info.vocabSize} · {info.adapter}
         </p>
       )}
       {info && (
@@ -118,18 +124,21 @@ export function App() {
       </div>
       <div className="stats">
         <div><span>step</span><b data-testid="step">{last?.step ?? 0}</b> / {steps}</div>
-        <div><span>loss</span><b data-testid="loss">{last ? last.loss.toFixed(4) : '–'}</b></div>
-        <div><span>NTP</span><span data-testid="ntp">{last ? last.ntp.toFixed(4) : '–'}</span></div>
-        <div><span>NITP</span>{last?.aux != null ? last.aux.toFixed(4) : '–'}</div>
-        <div><span>tokens/s</span><b data-testid="tps">{tokensPerSecond ? tokensPerSecond.toFixed(0) : '–'}</b></div>
+        <div><span>NTP run: loss</span><b data-testid="ntp-run-loss">{lastNtp ? lastNtp.loss.toFixed(4) : '–'}</b></div>
+        <div><span>NITP run: total loss</span><b data-testid="loss">{last ? last.loss.toFixed(4) : '–'}</b></div>
+        <div><span>NITP run: NTP part</span><span data-testid="ntp">{last ? last.ntp.toFixed(4) : '–'}</span></div>
+        <div><span>NITP run: NITP loss</span>{last?.aux != null ? last.aux.toFixed(4) : '–'}</div>
+        <div><span>tokens/s per model</span><b data-testid="tps">{tokensPerSecond ? tokensPerSecond.toFixed(0) : '–'}</b></div>
       </div>
       <LossChart
         floor={info?.lossFloor ?? null}
         yLabel="loss"
         series={[
-          { name: 'train NTP', color: '#0072b2', points: history.map((m) => ({ step: m.step, value: m.ntp })) },
-          { name: 'train NITP', color: '#e69f00', points: history.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: m.aux }])) },
-          { name: 'validation NTP', color: '#009e73', points: evals.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+          { name: 'NTP run: train NTP', color: RUN_COLORS.ntp, points: history.ntp.map((m) => ({ step: m.step, value: m.ntp })) },
+          { name: 'NITP run: train NTP', color: RUN_COLORS.nitp, points: history.nitp.map((m) => ({ step: m.step, value: m.ntp })) },
+          { name: 'NTP run: validation NTP', color: RUN_COLORS.ntp, points: evals.ntp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+          { name: 'NITP run: validation NTP', color: RUN_COLORS.nitp, points: evals.nitp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+          { name: 'NITP run: NITP loss', color: '#009e73', points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: m.aux }])) },
         ]}
       />
     </main>

@@ -51,7 +51,7 @@ export function LossChart({ series, floor = null, width = 640, height = 260, yLa
         <path key={s.name} d={line(s.points) ?? ''} fill="none" stroke={s.color} strokeWidth={1.6}
           strokeDasharray={s.dashed ? '4 3' : undefined} data-series={s.name} data-points={s.points.length} />
       ))}
-      <g transform={`translate(${width - margin.right - 150},${margin.top + 4})`}>
+      <g transform={`translate(${width - margin.right - 190},${margin.top + 4})`}>
         {series.map((s, i) => (
           <g key={s.name} transform={`translate(0,${i * 16})`}>
             <line x2={18} y1={6} y2={6} stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '4 3' : undefined} />
