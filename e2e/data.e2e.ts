@@ -96,7 +96,7 @@ describe('data panel', () => {
     await page.getByRole('button', { name: 'Train' }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) >= 20, null, { timeout: 120_000 });
     await page.getByRole('button', { name: 'Pause' }).click();
-    expect(await page.getByTestId('floor-line').count()).toBe(1);
+    expect(await page.getByTestId('reference-line').count()).toBe(1);
     await screenshot(page, 'data-synthetic');
     expect(errors).toEqual([]);
   });

@@ -43,6 +43,11 @@ describe('engine in a Web Worker', () => {
     expect(loss).toBeLessThan(Math.log(vocab) - 0.5);
     const tps = Number(await page.getByTestId('tps').textContent());
     expect(tps).toBeGreaterThan(0);
+    // geometry of both runs after the first evaluation: rank and anisotropy charts, heatmaps, spectrum
+    await page.getByLabel('Hidden-state geometry').waitFor();
+    expect(await page.getByTestId('layer-heatmap').count()).toBe(4);
+    expect(await page.locator('[data-testid=heatmap-cell]').count()).toBeGreaterThanOrEqual(4 * 4); // 4 maps x (x0, 1, 2, final)
+    expect(await page.locator('[data-testid=spectrum-chart] path[data-series]').count()).toBe(2);
     await screenshot(page, 'engine-training');
     expect(errors).toEqual([]);
     await page.close();

@@ -35,6 +35,7 @@ export interface PcaSnapshot {
   points: Float32Array; // (n, 3) coordinates on the three stable axes
   rows: Uint32Array; // (n) positions b*T + t in the evaluation batch
   explained: number[]; // (3) fraction of variance per axis
+  meanProjection: number[]; // (3) the mean hidden state on the axes: raw coordinates = points + meanProjection
 }
 
 export interface EvalRecord {
@@ -136,6 +137,7 @@ export class Evaluator {
     ]);
     const layers: LayerMetrics[] = [];
     let finalEigen = null;
+    let finalMean: Float64Array | null = null;
     for (let i = 0; i < this.layers.length; i++) {
       const g = layerGeometry(
         stats.subarray(i * this.statsStride, (i + 1) * this.statsStride),
@@ -143,7 +145,10 @@ export class Evaluator {
       );
       const { top, tail } = spectrumSummary(g.spectrum, SPECTRUM_TOP);
       layers.push({ layer: this.layers[i].id, erank: g.effectiveRank, anisotropy: g.anisotropy, norm: g.meanNorm, spectrum: top, tail });
-      if (i === this.layers.length - 1) finalEigen = g.eigen;
+      if (i === this.layers.length - 1) {
+        finalEigen = g.eigen;
+        finalMean = g.mean;
+      }
     }
     const axes = stablePcaAxes(finalEigen!, Math.min(3, C), this.previousAxes);
     this.previousAxes = axes;
@@ -157,7 +162,10 @@ export class Evaluator {
       valNtp: losses.valNtp,
       valAux: losses.valAux,
       layers,
-      pca: { points, rows: this.rows, explained: Array.from(axes.explained) },
+      pca: {
+        points, rows: this.rows, explained: Array.from(axes.explained),
+        meanProjection: [0, 1, 2].map((j) => finalMean!.reduce((acc, m, c) => acc + m * axes.axes[j * C + c], 0)),
+      },
       alignment: align ? histogram(align, 40) : null,
     };
   }

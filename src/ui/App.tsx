@@ -4,7 +4,10 @@ import { useEffect, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
 import type { EngineInfo, EvalRecord, MetricsBatch, Pair, StepMetrics, TrainerApi } from '../train/protocol.ts';
 import { DEFAULT_CONFIG, type DataConfig, type PartialRunConfig } from '../model/config.ts';
-import { LossChart } from './charts/LossChart.tsx';
+import { MetricChart } from './charts/MetricChart.tsx';
+import { GeometryPanel } from './GeometryPanel.tsx';
+import { AUX_COLOR, RUN_COLORS } from './colors.ts';
+import { useElementWidth } from './useElementWidth.ts';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
 
 /** The tiny preset the page starts with: trains visibly within seconds even on a software GPU. */
@@ -12,9 +15,6 @@ export const TINY_PRESET: PartialRunConfig = {
   model: { contextLength: 32, nLayer: 2, dModel: 32, nHead: 2 },
   train: { steps: 500, batchSize: 8, lr: 3e-3, warmupSteps: 20 },
 };
-
-/** Okabe–Ito colours, fixed per run across every chart. */
-export const RUN_COLORS: Pair<string> = { ntp: '#0072b2', nitp: '#e69f00' };
 
 const emptyPair = <T,>(): Pair<T[]> => ({ ntp: [], nitp: [] });
 
@@ -28,6 +28,10 @@ export function App() {
   const [tokensPerSecond, setTokensPerSecond] = useState(0);
   const [config, setConfig] = useState<PartialRunConfig>(TINY_PRESET);
   const [bpeProgress, setBpeProgress] = useState<number | null>(null);
+  const [cursorStep, setCursorStep] = useState<number | null>(null);
+  const [smoothing, setSmoothing] = useState(0.6);
+  const [logY, setLogY] = useState(false);
+  const [mainRef, width] = useElementWidth<HTMLElement>(900);
 
   useEffect(() => {
     if (!('gpu' in navigator)) {
@@ -86,7 +90,7 @@ export function App() {
   const lastNtp = history.ntp[history.ntp.length - 1];
   const steps = info?.config.train.steps ?? DEFAULT_CONFIG.train.steps;
   return (
-    <main>
+    <main ref={mainRef}>
       <h1>NITP Lab</h1>
       <p className="sub">Train a small GPT on your GPU with next-token prediction plus Next Implicit Token Prediction.</p>
       {error && <div className="error" role="alert">{error}</div>}
@@ -130,17 +134,35 @@ export function App() {
         <div><span>NITP run: NITP loss</span>{last?.aux != null ? last.aux.toFixed(4) : '–'}</div>
         <div><span>tokens/s per model</span><b data-testid="tps">{tokensPerSecond ? tokensPerSecond.toFixed(0) : '–'}</b></div>
       </div>
-      <LossChart
-        floor={info?.lossFloor ?? null}
-        yLabel="loss"
-        series={[
-          { name: 'NTP run: train NTP', color: RUN_COLORS.ntp, points: history.ntp.map((m) => ({ step: m.step, value: m.ntp })) },
-          { name: 'NITP run: train NTP', color: RUN_COLORS.nitp, points: history.nitp.map((m) => ({ step: m.step, value: m.ntp })) },
-          { name: 'NTP run: validation NTP', color: RUN_COLORS.ntp, points: evals.ntp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
-          { name: 'NITP run: validation NTP', color: RUN_COLORS.nitp, points: evals.nitp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
-          { name: 'NITP run: NITP loss', color: '#009e73', points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: m.aux }])) },
-        ]}
-      />
+      <section aria-label="Losses">
+        <div className="controls">
+          <label>Smoothing <input type="range" min={0} max={0.95} step={0.05} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} /></label>
+          <label><input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log scale</label>
+        </div>
+        <p className="explain">
+          Cross-entropy of next-token prediction (nats/token) for both models on their training batches (solid) and on the
+          fixed held-out batch (dashed), and the NITP loss of the NITP model (1 − cosine between its prediction of the next
+          position's layer-k state and that state). The two NTP curves should stay close: NITP is meant to change geometry,
+          not the loss.
+        </p>
+        <MetricChart
+          width={width}
+          yLabel="loss (nats)"
+          smoothing={smoothing}
+          logY={logY}
+          cursorStep={cursorStep}
+          onCursor={setCursorStep}
+          references={info?.lossFloor != null ? [{ value: info.lossFloor, label: `ideal loss ${info.lossFloor.toFixed(3)}` }] : []}
+          series={[
+            { name: 'NTP run: train NTP', color: RUN_COLORS.ntp, points: history.ntp.map((m) => ({ step: m.step, value: m.ntp })) },
+            { name: 'NITP run: train NTP', color: RUN_COLORS.nitp, points: history.nitp.map((m) => ({ step: m.step, value: m.ntp })) },
+            { name: 'NTP run: validation NTP', color: RUN_COLORS.ntp, points: evals.ntp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+            { name: 'NITP run: validation NTP', color: RUN_COLORS.nitp, points: evals.nitp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+            { name: 'NITP run: NITP loss', color: AUX_COLOR, points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: m.aux }])) },
+          ]}
+        />
+      </section>
+      <GeometryPanel evals={evals} width={width} cursorStep={cursorStep} onCursor={setCursorStep} />
     </main>
   );
 }

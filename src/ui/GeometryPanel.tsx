@@ -1,0 +1,96 @@
+// GeometryPanel.tsx: the representation-geometry views of the NTP/NITP pair — effective rank and
+// anisotropy of the final hidden state over training, the same per layer as heatmaps, and the
+// eigenvalue spectrum now — each with a short explanation for someone seeing it the first time.
+import { MetricChart, type MetricSeries } from './charts/MetricChart.tsx';
+import { LayerHeatmap } from './charts/LayerHeatmap.tsx';
+import { SpectrumChart } from './charts/SpectrumChart.tsx';
+import { heatmapDomain, layerLabel } from './charts/chartMath.ts';
+import type { EvalRecord, Pair } from '../train/protocol.ts';
+import { RUN_COLORS } from './colors.ts';
+
+interface Props {
+  evals: Pair<EvalRecord[]>;
+  width: number;
+  cursorStep: number | null;
+  onCursor: (step: number | null) => void;
+}
+
+type Metric = 'erank' | 'anisotropy';
+
+function finalSeries(evals: Pair<EvalRecord[]>, metric: Metric): MetricSeries[] {
+  const final = (r: EvalRecord) => r.layers.find((l) => l.layer === 'final')!;
+  const ntp = evals.ntp.map((r) => ({ step: r.step, value: final(r)[metric] }));
+  const nitp = evals.nitp.map((r) => ({ step: r.step, value: final(r)[metric] }));
+  const diff = nitp.flatMap((p, i) => (ntp[i]?.step === p.step ? [{ step: p.step, value: p.value - ntp[i].value }] : []));
+  return [
+    { name: 'NTP', color: RUN_COLORS.ntp, points: ntp },
+    { name: 'NTP + NITP', color: RUN_COLORS.nitp, points: nitp },
+    { name: 'difference (NITP − NTP)', color: '#009e73', points: diff, dashed: true },
+  ];
+}
+
+function heatmapRows(records: EvalRecord[], metric: Metric) {
+  return records.map((r) => ({ step: r.step, values: r.layers.map((l) => l[metric]) }));
+}
+
+export function GeometryPanel({ evals, width, cursorStep, onCursor }: Props) {
+  if (evals.nitp.length === 0) {
+    return <p className="sub" data-testid="geometry-empty">Geometry appears after the first evaluation (every eval.every steps).</p>;
+  }
+  const layerLabels = evals.nitp[0].layers.map((l) => layerLabel(l.layer));
+  const half = Math.max(240, Math.floor((width - 16) / 2));
+  const latest = { ntp: evals.ntp[evals.ntp.length - 1], nitp: evals.nitp[evals.nitp.length - 1] };
+  const spectrum = (r: EvalRecord) => r.layers.find((l) => l.layer === 'final')!;
+  const heatmaps = (metric: Metric, label: string, scheme: 'viridis' | 'magma') => {
+    const rows = { ntp: heatmapRows(evals.ntp, metric), nitp: heatmapRows(evals.nitp, metric) };
+    const domain = heatmapDomain([rows.ntp, rows.nitp]);
+    return (
+      <div className="pair">
+        {(['ntp', 'nitp'] as const).map((run) => (
+          <LayerHeatmap key={run} title={`${label}: ${run === 'ntp' ? 'NTP' : 'NTP + NITP'}`} evals={rows[run]} layerLabels={layerLabels}
+            domain={domain} colorScheme={scheme} valueLabel={label} cursorStep={cursorStep} onCursor={onCursor} width={half} />
+        ))}
+      </div>
+    );
+  };
+  return (
+    <section className="geometry" aria-label="Hidden-state geometry">
+      <h2>Hidden-state geometry</h2>
+      <div className="chart-block">
+        <p className="explain">
+          <b>Effective rank</b> counts how many directions the final hidden states really use (1 to d): the exponential of
+          the entropy of their covariance spectrum. Representation collapse shows as a falling rank — the states squeeze into a
+          few directions. NITP is meant to keep it higher.
+        </p>
+        <MetricChart series={finalSeries(evals, 'erank')} yLabel="effective rank" width={width} height={220}
+          cursorStep={cursorStep} onCursor={onCursor} label="Effective rank of the final hidden state over training" />
+      </div>
+      <div className="chart-block">
+        <p className="explain">
+          <b>Anisotropy</b> is the mean cosine similarity between the final hidden states of random pairs of different tokens.
+          Near 0 the states point every which way; near 1 they all sit in one narrow cone (collapse).
+        </p>
+        <MetricChart series={finalSeries(evals, 'anisotropy')} yLabel="mean cosine" width={width} height={220}
+          cursorStep={cursorStep} onCursor={onCursor} label="Anisotropy of the final hidden state over training" />
+      </div>
+      <div className="chart-block">
+        <p className="explain">
+          The same two numbers for <b>every layer</b> (x0 = token + position embedding, 1…L = after each block, final = after the
+          last LayerNorm), over training. The two maps of a row share one colour scale, so colours compare across runs.
+        </p>
+        {heatmaps('erank', 'effective rank', 'viridis')}
+        {heatmaps('anisotropy', 'anisotropy', 'magma')}
+      </div>
+      <div className="chart-block">
+        <p className="explain">
+          The <b>eigenvalue spectrum</b> of the final hidden states now, largest first, each as a share of the total variance
+          (log scale). A steep drop means a few directions carry almost everything.
+        </p>
+        <SpectrumChart width={width} series={[
+          { name: 'NTP', color: RUN_COLORS.ntp, spectrum: spectrum(latest.ntp).spectrum, tail: spectrum(latest.ntp).tail },
+          { name: 'NTP + NITP', color: RUN_COLORS.nitp, spectrum: spectrum(latest.nitp).spectrum, tail: spectrum(latest.nitp).tail },
+        ]} />
+      </div>
+    </section>
+  );
+}

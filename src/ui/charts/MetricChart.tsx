@@ -1,0 +1,205 @@
+// MetricChart.tsx: several scalar series over training steps, e.g. the NTP and NITP runs' loss,
+// with optional horizontal reference lines (the ideal-loss floor), TensorBoard-style smoothing
+// (EMA with debiasing; the raw series is drawn faint behind the smoothed one), a linear or log y
+// axis, and the shared hover cursor (a vertical rule plus a box with each series' value at the
+// step nearest the cursor). d3 computes scales and paths, React renders SVG.
+//
+// Invariants: `points` of each series are in step order (emaSmooth averages in array order); on a
+// log axis values <= 0 are left out (the line breaks there) and so are reference lines <= 0.
+// The tooltip lists smoothed values (what is drawn), with the raw value beside when smoothing > 0.
+import { useMemo, useRef, type PointerEvent } from 'react';
+import * as d3 from 'd3';
+import {
+  clampForLog, dataDomain, emaSmooth, formatValue, legendLayout, logDomainValues, logTicks,
+  nearestStep, placeTooltip, snapToData, type StepPoint,
+} from './chartMath.ts';
+import './charts.css';
+
+/** One line: `points` in step order. */
+export interface MetricSeries {
+  name: string;
+  color: string;
+  points: readonly StepPoint[];
+  dashed?: boolean;
+}
+
+/** A horizontal line at `value`, labelled `label` (e.g. the loss of an ideal predictor). */
+export interface ReferenceLine {
+  value: number;
+  label: string;
+  /** default a dark grey */
+  color?: string;
+}
+
+export interface MetricChartProps {
+  series: readonly MetricSeries[];
+  /** y axis title, e.g. "loss (nats)" */
+  yLabel: string;
+  /** width of the SVG's coordinate system in px: pass the measured container width */
+  width: number;
+  height?: number;
+  references?: readonly ReferenceLine[];
+  /** EMA weight in [0, 0.99]; 0 draws the raw series only */
+  smoothing?: number;
+  /** log10 y axis; values <= 0 are left out */
+  logY?: boolean;
+  /** the shared cursor: draws a vertical rule and a value box at this step */
+  cursorStep: number | null;
+  /** called with the data step nearest the pointer, and with null when the pointer leaves */
+  onCursor: (step: number | null) => void;
+  /** accessible name; default "<yLabel> over training steps" */
+  label?: string;
+  /** x axis title; default "step" */
+  xLabel?: string;
+}
+
+const line = (x: (v: number) => number, y: (v: number) => number) =>
+  d3.line<StepPoint>().defined((p) => Number.isFinite(p.value)).x((p) => x(p.step)).y((p) => y(p.value));
+
+const countDefined = (points: readonly StepPoint[]) => points.reduce((n, p) => n + (Number.isFinite(p.value) ? 1 : 0), 0);
+
+export function MetricChart({
+  series, yLabel, width, height = 260, references = [], smoothing = 0, logY = false,
+  cursorStep, onCursor, label, xLabel = 'step',
+}: MetricChartProps) {
+  const svgRef = useRef<SVGSVGElement>(null);
+  const smoothed = smoothing > 0;
+
+  // smooth in linear space (as TensorBoard does), then drop what a log axis cannot show
+  const prepared = useMemo(() => series.map((s) => {
+    const smooth = emaSmooth(s.points, smoothing);
+    return {
+      ...s,
+      smooth,
+      rawShown: logY ? clampForLog(s.points) : s.points,
+      smoothShown: logY ? clampForLog(smooth) : smooth,
+    };
+  }), [series, smoothing, logY]);
+
+  const refs = references.filter((r) => Number.isFinite(r.value) && (!logY || r.value > 0));
+
+  const legend = legendLayout(series.map((s) => s.name), Math.max(width - 70, 100));
+  const margin = { top: 10 + legend.rows * 16, right: 16, bottom: 34, left: 54 };
+  const plotRight = width - margin.right;
+  const plotBottom = height - margin.bottom;
+
+  const steps = series.flatMap((s) => s.points.map((p) => p.step)).filter(Number.isFinite);
+  const x = d3.scaleLinear()
+    .domain([Math.min(0, d3.min(steps) ?? 0), Math.max(d3.max(steps) ?? 1, 1)])
+    .nice()
+    .range([margin.left, plotRight]);
+
+  const values = prepared.flatMap((s) => [...(smoothed ? s.rawShown : []), ...s.smoothShown].map((p) => p.value));
+  values.push(...refs.map((r) => r.value));
+  let y: d3.ScaleLinear<number, number> | d3.ScaleLogarithmic<number, number>;
+  let yTicks: number[];
+  if (logY) {
+    const pos = logDomainValues(values);
+    let [lo, hi] = pos.length > 0 ? [d3.min(pos)!, d3.max(pos)!] : [0.1, 1];
+    if (lo === hi) [lo, hi] = [lo / 2, hi * 2];
+    const pad = Math.pow(hi / lo, 0.04); // a little room above and below, in log space
+    y = d3.scaleLog().domain([lo / pad, hi * pad]).range([plotBottom, margin.top]);
+    yTicks = logTicks(lo / pad, hi * pad, 6);
+  } else {
+    y = d3.scaleLinear().domain(dataDomain([values])).nice().range([plotBottom, margin.top]);
+    yTicks = y.ticks(5);
+  }
+  const path = line(x, y);
+  const empty = values.length === 0 || values.every((v) => !Number.isFinite(v));
+
+  const cursorX = cursorStep !== null && cursorStep >= x.domain()[0] && cursorStep <= x.domain()[1] ? x(cursorStep) : null;
+
+  const onMove = (e: PointerEvent<SVGRectElement>) => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const box = svg.getBoundingClientRect();
+    if (box.width === 0) return;
+    const px = (e.clientX - box.left) * (width / box.width);
+    const at = x.invert(px);
+    const step = snapToData(series.map((s) => s.points), at) ?? Math.round(at);
+    if (step !== cursorStep) onCursor(step);
+  };
+
+  // tooltip rows: each series' value at its point nearest the cursor
+  const rows = cursorX === null ? [] : prepared.flatMap((s) => {
+    const i = nearestStep(s.points, cursorStep!);
+    if (i < 0) return [];
+    const at = s.points[i].step;
+    let text = `${s.name}: ${formatValue(s.smooth[i].value)}`;
+    if (smoothed) text += ` (raw ${formatValue(s.points[i].value)})`;
+    if (at !== cursorStep) text += ` @${at}`;
+    return [{ name: s.name, color: s.color, dashed: s.dashed, text }];
+  });
+  const head = `step ${cursorStep}`;
+  const boxW = 26 + Math.max(head.length, ...rows.map((r) => r.text.length)) * 6.3;
+  const boxH = 8 + 15 * (rows.length + 1);
+  const boxX = cursorX === null ? 0 : placeTooltip(cursorX, boxW, margin.left, plotRight);
+
+  return (
+    <svg ref={svgRef} className="chart" viewBox={`0 0 ${width} ${height}`} role="img"
+      aria-label={label ?? `${yLabel} over training steps`} data-testid="metric-chart">
+      {x.ticks(Math.max(2, Math.round(width / 110))).map((t) => (
+        <g key={`x${t}`} transform={`translate(${x(t)},0)`}>
+          <line y1={margin.top} y2={plotBottom} className="grid" />
+          <text y={plotBottom + 16} textAnchor="middle" className="tick">{t}</text>
+        </g>
+      ))}
+      {yTicks.map((t) => (
+        <g key={`y${t}`} transform={`translate(0,${y(t)})`}>
+          <line x1={margin.left} x2={plotRight} className="grid" />
+          <text x={margin.left - 6} dy="0.32em" textAnchor="end" className="tick">{formatValue(t)}</text>
+        </g>
+      ))}
+      <text x={(margin.left + plotRight) / 2} y={height - 3} textAnchor="middle" className="axis-label">{xLabel}</text>
+      <text transform={`translate(13,${(margin.top + plotBottom) / 2}) rotate(-90)`} textAnchor="middle" className="axis-label">
+        {logY ? `${yLabel} (log)` : yLabel}
+      </text>
+      {empty && (
+        <text x={(margin.left + plotRight) / 2} y={(margin.top + plotBottom) / 2} textAnchor="middle" className="empty-note">no data yet</text>
+      )}
+      {refs.map((r) => (
+        <g key={`ref-${r.label}-${r.value}`} data-testid="reference-line" data-value={r.value}>
+          <line x1={margin.left} x2={plotRight} y1={y(r.value)} y2={y(r.value)} stroke={r.color ?? '#555'} strokeDasharray="6 4" />
+          <text x={margin.left + 4} y={y(r.value) - 4} className="ref-label">{r.label} {formatValue(r.value)}</text>
+        </g>
+      ))}
+      {smoothed && prepared.map((s) => (
+        <path key={`raw-${s.name}`} d={path(s.rawShown) ?? ''} fill="none" stroke={s.color} strokeWidth={1}
+          strokeOpacity={0.25} strokeDasharray={s.dashed ? '4 3' : undefined}
+          data-series={s.name} data-kind="raw" data-points={countDefined(s.rawShown)} />
+      ))}
+      {prepared.map((s) => (
+        <path key={`line-${s.name}`} d={path(s.smoothShown) ?? ''} fill="none" stroke={s.color} strokeWidth={1.8}
+          strokeDasharray={s.dashed ? '4 3' : undefined}
+          data-series={s.name} data-kind={smoothed ? 'smoothed' : 'raw'} data-points={countDefined(s.smoothShown)} />
+      ))}
+      <g data-testid="legend" transform={`translate(${margin.left},4)`}>
+        {series.map((s, i) => (
+          <g key={s.name} transform={`translate(${legend.slots[i].x},${legend.slots[i].row * 16})`}>
+            <line x2={18} y1={6} y2={6} stroke={s.color} strokeWidth={2.5} strokeDasharray={s.dashed ? '4 3' : undefined} />
+            <text x={24} y={10} className="legend">{s.name}</text>
+          </g>
+        ))}
+      </g>
+      <rect className="hover-area" x={margin.left} y={margin.top} width={Math.max(0, plotRight - margin.left)}
+        height={Math.max(0, plotBottom - margin.top)} onPointerMove={onMove} onPointerLeave={() => onCursor(null)} />
+      {cursorX !== null && (
+        <g data-testid="cursor">
+          <line className="cursor-rule" x1={cursorX} x2={cursorX} y1={margin.top} y2={plotBottom} data-testid="cursor-rule" />
+          {rows.length > 0 && (
+            <g className="chart-tooltip" data-testid="cursor-tooltip" transform={`translate(${boxX},${margin.top + 4})`}>
+              <rect width={boxW} height={boxH} rx={4} />
+              <text x={8} y={15} className="tooltip-head">{head}</text>
+              {rows.map((r, i) => (
+                <g key={r.name} transform={`translate(8,${15 * (i + 2)})`}>
+                  <line x2={12} y1={-4} y2={-4} stroke={r.color} strokeWidth={2.5} strokeDasharray={r.dashed ? '3 2' : undefined} />
+                  <text x={16}>{r.text}</text>
+                </g>
+              ))}
+            </g>
+          )}
+        </g>
+      )}
+    </svg>
+  );
+}
