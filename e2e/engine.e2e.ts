@@ -48,6 +48,13 @@ describe('engine in a Web Worker', () => {
     expect(await page.getByTestId('layer-heatmap').count()).toBe(4);
     expect(await page.locator('[data-testid=heatmap-cell]').count()).toBeGreaterThanOrEqual(4 * 4); // 4 maps x (x0, 1, 2, final)
     expect(await page.locator('[data-testid=spectrum-chart] path[data-series]').count()).toBe(2);
+    // PCA of both runs (the tiny preset's batch has 8 x 32 = 256 tokens), coloured by part of speech
+    expect(await page.getByTestId('pca-scatter').count()).toBe(2);
+    const drawn = await page.locator('[data-testid=pca-points]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-points')) + Number(e.getAttribute('data-outside') ?? 0)));
+    expect(drawn).toEqual([256, 256]);
+    await page.getByRole('button', { name: 'Run the probe now' }).click();
+    await page.locator('[data-testid=probe-bars]').first().waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid=probe-bars]').count()).toBe(2);
     await screenshot(page, 'engine-training');
     expect(errors).toEqual([]);
     await page.close();

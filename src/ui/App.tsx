@@ -2,10 +2,11 @@
 // component only sends commands and plots the metrics that come back.
 import { useEffect, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
-import type { EngineInfo, EvalRecord, MetricsBatch, Pair, StepMetrics, TrainerApi } from '../train/protocol.ts';
+import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, StepMetrics, TrainerApi } from '../train/protocol.ts';
 import { DEFAULT_CONFIG, type DataConfig, type PartialRunConfig } from '../model/config.ts';
 import { MetricChart } from './charts/MetricChart.tsx';
 import { GeometryPanel } from './GeometryPanel.tsx';
+import { TokenViews } from './TokenViews.tsx';
 import { AUX_COLOR, RUN_COLORS } from './colors.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
@@ -31,6 +32,8 @@ export function App() {
   const [cursorStep, setCursorStep] = useState<number | null>(null);
   const [smoothing, setSmoothing] = useState(0.6);
   const [logY, setLogY] = useState(false);
+  const [probe, setProbe] = useState<Pair<ProbeRecord[]> | null>(null);
+  const [probing, setProbing] = useState(false);
   const [mainRef, width] = useElementWidth<HTMLElement>(900);
 
   useEffect(() => {
@@ -61,6 +64,7 @@ export function App() {
       setInfo(engineInfo);
       setHistory(emptyPair());
       setEvals(emptyPair());
+      setProbe(null);
       setTokensPerSecond(0);
     } finally {
       setBpeProgress(null);
@@ -163,6 +167,19 @@ export function App() {
         />
       </section>
       <GeometryPanel evals={evals} width={width} cursorStep={cursorStep} onCursor={setCursorStep} />
+      {info && (
+        <TokenViews info={info} evals={evals} probe={probe} probing={probing} width={width} onProbe={async () => {
+          if (!engine.current) return;
+          setProbing(true);
+          try {
+            setProbe(await engine.current.probe());
+          } catch (e) {
+            setError((e as Error).message);
+          } finally {
+            setProbing(false);
+          }
+        }} />
+      )}
     </main>
   );
 }
