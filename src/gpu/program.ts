@@ -60,7 +60,8 @@ function hashString(s: string): number {
 
 export class Program {
   private commands: Command[] = [];
-  private uniforms: GPUBuffer[] = [];
+  /** buffers the program made for itself (uniforms, op scratch), freed by destroy() */
+  private owned: GPUBuffer[] = [];
   readonly pipelines: PipelineCache;
 
   constructor(readonly device: GPUDevice) {
@@ -85,7 +86,7 @@ export class Program {
         usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
       });
       this.device.queue.writeBuffer(buffer, 0, spec.uniform.data);
-      this.uniforms.push(buffer);
+      this.owned.push(buffer);
       entries.push({ binding: spec.uniform.binding, resource: { buffer } });
     }
     const [x, y = 1, z = 1] = spec.workgroups;
@@ -98,6 +99,13 @@ export class Program {
     this.commands.push({ kind: 'dispatch', pipeline, bindGroup, workgroups: [x, y, z], label: spec.entryPoint });
   }
 
+  /** A zero-filled storage buffer of `floats` floats that lives as long as the program (op scratch). */
+  scratch(floats: number, label?: string): GPUBuffer {
+    const buffer = this.device.createBuffer({ label, size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage: 0x80 | 0x4 | 0x8 });
+    this.owned.push(buffer);
+    return buffer;
+  }
+
   /** Zero-fills a binding (for gradients that kernels accumulate into with +=). */
   clear(b: Binding): void {
     this.commands.push({ kind: 'clear', buffer: b.buffer, offset: b.offset ?? 0, size: b.size ?? b.buffer.size - (b.offset ?? 0) });
@@ -107,26 +115,9 @@ export class Program {
     this.commands.push({ kind: 'copy', src: src.buffer, srcOffset: src.offset ?? 0, dst: dst.buffer, dstOffset: dst.offset ?? 0, size });
   }
 
-  /** Appends every recorded command to the encoder, in order. Compute passes are batched. */
+  /** Appends every recorded command to the encoder, in order. */
   encode(encoder: GPUCommandEncoder): void {
-    let pass: GPUComputePassEncoder | null = null;
-    for (const c of this.commands) {
-      if (c.kind === 'dispatch') {
-        if (!pass) pass = encoder.beginComputePass();
-        if (c.workgroups[0] * c.workgroups[1] * c.workgroups[2] === 0) continue;
-        pass.setPipeline(c.pipeline);
-        pass.setBindGroup(0, c.bindGroup);
-        pass.dispatchWorkgroups(...c.workgroups);
-        continue;
-      }
-      if (pass) {
-        pass.end();
-        pass = null;
-      }
-      if (c.kind === 'clear') encoder.clearBuffer(c.buffer, c.offset, c.size);
-      else encoder.copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.size);
-    }
-    pass?.end();
+    encodeCommands(encoder, this.commands);
   }
 
   /**
@@ -138,9 +129,7 @@ export class Program {
     for (const c of this.commands) {
       const t0 = performance.now();
       const encoder = this.device.createCommandEncoder();
-      const single = Object.create(Program.prototype) as Program;
-      (single as unknown as { commands: Command[] }).commands = [c];
-      single.encode(encoder);
+      encodeCommands(encoder, [c]);
       this.device.queue.submit([encoder.finish()]);
       await this.device.queue.onSubmittedWorkDone();
       out.push({ label: c.kind === 'dispatch' ? c.label : c.kind, ms: performance.now() - t0 });
@@ -156,10 +145,30 @@ export class Program {
   }
 
   destroy(): void {
-    for (const u of this.uniforms) u.destroy();
-    this.uniforms = [];
+    for (const b of this.owned) b.destroy();
+    this.owned = [];
     this.commands = [];
   }
+}
+
+/** Appends commands to an encoder in order; consecutive dispatches share one compute pass. */
+function encodeCommands(encoder: GPUCommandEncoder, commands: readonly Command[]): void {
+  let pass: GPUComputePassEncoder | null = null;
+  for (const c of commands) {
+    if (c.kind === 'dispatch') {
+      if (c.workgroups[0] * c.workgroups[1] * c.workgroups[2] === 0) continue;
+      pass ??= encoder.beginComputePass();
+      pass.setPipeline(c.pipeline);
+      pass.setBindGroup(0, c.bindGroup);
+      pass.dispatchWorkgroups(...c.workgroups);
+      continue;
+    }
+    pass?.end();
+    pass = null;
+    if (c.kind === 'clear') encoder.clearBuffer(c.buffer, c.offset, c.size);
+    else encoder.copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.size);
+  }
+  pass?.end();
 }
 
 /** Number of workgroups of `size` threads needed to cover `n` items. */

@@ -3,7 +3,6 @@
 import common from '../../shaders/common.wgsl?raw';
 import cosineRegularizer from '../../shaders/cosine_regularizer.wgsl?raw';
 import { groups, type Binding, type Program } from '../program.ts';
-import { createStorage } from '../buffers.ts';
 import { rowGrid, rowLayout, type RowLayout } from './reduce.ts';
 
 const code = common + cosineRegularizer;
@@ -33,9 +32,9 @@ export function cosineRegularizerForwardBackward(
     p.clear({ buffer: losses.buffer, offset: losses.offset ?? 0, size: B * 4 }); // no pairs: loss 0, no gradient
     return;
   }
-  const norms: Binding = { buffer: createStorage(p.device, B * T, 'cosreg.norms') };
-  const sum: Binding = { buffer: createStorage(p.device, B * C, 'cosreg.S') };
-  const r: Binding = { buffer: createStorage(p.device, B * T, 'cosreg.r') };
+  const norms: Binding = { buffer: p.scratch(B * T, 'cosreg.norms') };
+  const sum: Binding = { buffer: p.scratch(B * C, 'cosreg.S') };
+  const r: Binding = { buffer: p.scratch(B * T, 'cosreg.r') };
   const uniform = { binding: 3, data: dims(B, T, C, dscale) };
   p.dispatch({
     code, entryPoint: 'cosregNorms', constants: { ...layout },
