@@ -55,6 +55,14 @@ describe('engine in a Web Worker', () => {
     await page.getByRole('button', { name: 'Run the probe now' }).click();
     await page.locator('[data-testid=probe-bars]').first().waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-testid=probe-bars]').count()).toBe(2);
+    // text from the paused NITP model, streamed into the page
+    await page.getByLabel('Length').fill('24');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Generate' }).isEnabled(), { timeout: 120_000 }).toBe(true);
+    const generated = (await page.getByTestId('generated').textContent()) ?? '';
+    const prompt = await page.getByLabel('Prompt').inputValue();
+    expect(generated.startsWith(prompt)).toBe(true);
+    expect(generated.length).toBe(prompt.length + 24); // char tokenizer: one character per token
     await screenshot(page, 'engine-training');
     expect(errors).toEqual([]);
     await page.close();

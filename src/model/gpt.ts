@@ -171,6 +171,11 @@ export class GptGpu {
     return { buffer: of, offset: t.offset * 4, size: t.size * 4 };
   }
 
+  /** Logits (B,T,V) of the last evaluation forward pass (training turns them into dlogits). */
+  get logits(): GPUBuffer {
+    return this.a.logits;
+  }
+
   /** The NITP prediction P(h) of the last forward pass (h itself for head "none"), or null without NITP. */
   nitpPrediction(): GPUBuffer | null {
     const { lambda, regularizer } = this.config.nitp;

@@ -6,8 +6,9 @@
 import type { PartialRunConfig, RunConfig } from '../model/config.ts';
 import type { EvalLosses, StepMetrics } from './trainer.ts';
 import type { EvalRecord, ProbeRecord } from './evaluator.ts';
+import type { SamplingOptions } from './generate.ts';
 
-export type { EvalLosses, EvalRecord, ProbeRecord, StepMetrics };
+export type { EvalLosses, EvalRecord, ProbeRecord, SamplingOptions, StepMetrics };
 
 export type RunName = 'ntp' | 'nitp';
 export const RUNS: readonly RunName[] = ['ntp', 'nitp'];
@@ -72,4 +73,9 @@ export interface TrainerApi {
   evaluate(): Promise<Pair<EvalRecord>>;
   /** Linear part-of-speech probe per layer; null when the data has no tags. */
   probe(): Promise<Pair<ProbeRecord[]> | null>;
+  /**
+   * Continues `prompt` with one model (paused); `onText` (a top-level Comlink.proxy argument)
+   * receives each new token's text as it is chosen. Resolves to the whole continuation.
+   */
+  generate(run: RunName, prompt: string, options: SamplingOptions, onText?: (piece: string) => void): Promise<string>;
 }

@@ -118,9 +118,9 @@ export class Trainer {
     return out;
   }
 
-  /** Loss of the current weights on the fixed held-out batch. */
-  async evaluate(): Promise<EvalLosses> {
-    this.model.uploadBatch(this.evalBatch.tokens);
+  /** Loss of the current weights on the fixed held-out batch (or on `tokens`, (B, T+1)). */
+  async evaluate(tokens: Int32Array = this.evalBatch.tokens): Promise<EvalLosses> {
+    this.model.uploadBatch(tokens);
     this.evalProgram.run();
     const s = await readFloats(this.device, this.model.evalScalars, SCALARS);
     return { valNtp: s[SCALAR_NTP], valAux: usesAuxLoss(this.config) ? s[SCALAR_AUX] : null };

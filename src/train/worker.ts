@@ -5,6 +5,7 @@ import { requestGpu, type GpuContext } from '../gpu/device.ts';
 import { resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
 import { Trainer } from './trainer.ts';
 import { Evaluator } from './evaluator.ts';
+import { generate, type SamplingOptions } from './generate.ts';
 import { loadDataset } from '../data/runData.ts';
 import { fetchCorpusSource } from '../data/corpus.ts';
 import { TextDataset, type Dataset } from '../data/dataset.ts';
@@ -144,6 +145,15 @@ class WorkerEngine implements TrainerApi {
     const ntp = await runs.ntp.evaluator.probe();
     const nitp = await runs.nitp.evaluator.probe();
     return ntp && nitp ? { ntp, nitp } : null;
+  }
+
+  async generate(run: RunName, prompt: string, options: SamplingOptions, onText?: (piece: string) => void): Promise<string> {
+    const runs = this.active;
+    if (this.running) throw new Error('pause training before generating text');
+    const { trainer } = runs[run];
+    const tokenizer = trainer.data.tokenizer;
+    const ids = await generate(trainer, tokenizer.encode(prompt), options, (id) => onText?.(tokenizer.decode([id])));
+    return tokenizer.decode(ids);
   }
 
   private destroyRuns(): void {

@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, type DataConfig, type PartialRunConfig } from '../model
 import { MetricChart } from './charts/MetricChart.tsx';
 import { GeometryPanel } from './GeometryPanel.tsx';
 import { TokenViews } from './TokenViews.tsx';
+import { GenerationPanel } from './controls/GenerationPanel.tsx';
 import { AUX_COLOR, RUN_COLORS } from './colors.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
@@ -167,6 +168,10 @@ export function App() {
         />
       </section>
       <GeometryPanel evals={evals} width={width} cursorStep={cursorStep} onCursor={setCursorStep} />
+      {info && (
+        <GenerationPanel engine={engine.current} disabled={running}
+          defaultPrompt={Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('')} />
+      )}
       {info && (
         <TokenViews info={info} evals={evals} probe={probe} probing={probing} width={width} onProbe={async () => {
           if (!engine.current) return;

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { generate, sampleToken } from './generate.ts';
+import { Trainer } from './trainer.ts';
+import { Rng } from './rng.ts';
+import { resolveConfig } from '../model/config.ts';
+import { TextDataset } from '../data/dataset.ts';
+import { CharTokenizer } from '../data/tokenizer.ts';
+import { testGpu } from '../test/gpu.ts';
+
+describe('sampleToken', () => {
+  it('takes the most likely token at temperature 0 or top-k 1', () => {
+    const rng = new Rng(1, 't');
+    expect(sampleToken([0.1, 2, -1, 1.9], 0, 0, rng)).toBe(1);
+    expect(sampleToken([0.1, 2, -1, 1.9], 1, 1, rng)).toBe(1);
+  });
+
+  it('samples in proportion to softmax(logits / temperature), only among the top k', () => {
+    const rng = new Rng(2, 't');
+    const logits = [Math.log(1), Math.log(3), Math.log(6), -50];
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 20000; i++) counts[sampleToken(logits, 1, 0, rng)]++;
+    expect(counts[0] / 20000).toBeCloseTo(0.1, 1);
+    expect(counts[2] / 20000).toBeCloseTo(0.6, 1);
+    const top2 = [0, 0, 0, 0];
+    for (let i = 0; i < 5000; i++) top2[sampleToken(logits, 1, 2, rng)]++;
+    expect(top2[0] + top2[3]).toBe(0);
+  });
+});
+
+describe('generate', () => {
+  it('continues a learned cycle greedily', async () => {
+    const gpu = await testGpu();
+    const tokenizer = new CharTokenizer(['a', 'b', 'c', 'd']);
+    const cycle = tokenizer.encode('abcd'.repeat(500));
+    const config = resolveConfig({
+      model: { contextLength: 8, nLayer: 1, dModel: 16, nHead: 2 }, nitp: { lambda: 0 },
+      train: { steps: 60, batchSize: 4, lr: 3e-2, warmupSteps: 5, weightDecay: 0, seed: 2 },
+    });
+    const trainer = new Trainer(gpu, config, new TextDataset('cycle', tokenizer, cycle, cycle));
+    for (let s = 0; s < 60; s++) trainer.trainStep();
+    const m = await trainer.flushMetrics();
+    expect(m[m.length - 1].ntp).toBeLessThan(0.1);
+    const streamed: number[] = [];
+    const out = await generate(trainer, tokenizer.encode('bc'), { maxTokens: 10, temperature: 0, topK: 0, seed: 1 }, (id) => streamed.push(id));
+    trainer.destroy();
+    expect(tokenizer.decode(out)).toBe('dabcdabcda');
+    expect(streamed).toEqual(Array.from(out));
+  });
+});
