@@ -11,12 +11,10 @@ import { GenerationPanel } from './controls/GenerationPanel.tsx';
 import { AUX_COLOR, RUN_COLORS } from './colors.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
+import { ConfigPanel, PRESETS } from './controls/ConfigPanel.tsx';
 
-/** The tiny preset the page starts with: trains visibly within seconds even on a software GPU. */
-export const TINY_PRESET: PartialRunConfig = {
-  model: { contextLength: 32, nLayer: 2, dModel: 32, nHead: 2 },
-  train: { steps: 500, batchSize: 8, lr: 3e-3, warmupSteps: 20 },
-};
+/** The page starts with the tiny preset: it trains visibly within seconds even on a software GPU. */
+const START_CONFIG = PRESETS[0].config;
 
 const emptyPair = <T,>(): Pair<T[]> => ({ ntp: [], nitp: [] });
 
@@ -28,7 +26,8 @@ export function App() {
   const [history, setHistory] = useState<Pair<StepMetrics[]>>(emptyPair);
   const [evals, setEvals] = useState<Pair<EvalRecord[]>>(emptyPair);
   const [tokensPerSecond, setTokensPerSecond] = useState(0);
-  const [config, setConfig] = useState<PartialRunConfig>(TINY_PRESET);
+  const [config, setConfig] = useState<PartialRunConfig>(START_CONFIG);
+  const [uploadText, setUploadText] = useState<string | undefined>(undefined);
   const [bpeProgress, setBpeProgress] = useState<number | null>(null);
   const [cursorStep, setCursorStep] = useState<number | null>(null);
   const [smoothing, setSmoothing] = useState(0.6);
@@ -45,23 +44,23 @@ export function App() {
     const worker = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
     const api = Comlink.wrap<TrainerApi>(worker);
     engine.current = api;
-    api.init(TINY_PRESET).then(setInfo, (e: Error) => setError(e.message));
+    api.init(START_CONFIG).then(setInfo, (e: Error) => setError(e.message));
     return () => {
       api[Comlink.releaseProxy]();
       worker.terminate();
     };
   }, []);
 
-  /** Rebuilds the engine on new data; on failure the data in use stays (the worker keeps its trainer). */
-  const applyData = async (choice: DataChoice) => {
+  /** Rebuilds both runs from step 0; on failure the runs in use stay (the worker keeps them). */
+  const restart = async (next: PartialRunConfig, text: string | undefined) => {
     if (!engine.current) return;
-    const next: PartialRunConfig = { ...config, data: choice.data };
     try {
       const engineInfo = await engine.current.init(
-        next, { uploadText: choice.uploadText },
+        next, { uploadText: text },
         Comlink.proxy((done: number, total: number) => setBpeProgress(done < total ? done / total : null)),
       );
       setConfig(next);
+      setUploadText(text);
       setInfo(engineInfo);
       setHistory(emptyPair());
       setEvals(emptyPair());
@@ -71,6 +70,10 @@ export function App() {
       setBpeProgress(null);
     }
   };
+
+  const applyData = (choice: DataChoice) => restart({ ...config, data: choice.data }, choice.uploadText);
+  // the panel's config carries the data in use (its draft starts from the resolved config)
+  const applyConfig = (next: PartialRunConfig) => restart(next, uploadText);
 
   const onMetrics = (batch: MetricsBatch) => {
     setHistory((h) => ({ ntp: [...h.ntp, ...batch.steps.ntp], nitp: [...h.nitp, ...batch.steps.nitp] }));
@@ -105,6 +108,24 @@ export function App() {
           and NTP + NITP ({info.parameters.nitp.toLocaleString('en-US')}, the NITP head included) · vocabulary {info.vocabSize} · {info.adapter}
         </p>
       )}
+      <div className="controls">
+        <button className="primary" onClick={start} disabled={!info || running}>Train</button>
+        <button onClick={() => engine.current?.pause()} disabled={!running}>Pause</button>
+        <button onClick={async () => { if (engine.current) onMetrics({ steps: await engine.current.step(1), tokensPerSecond }); }} disabled={!info || running}>Step</button>
+        <progress max={steps} value={last?.step ?? 0} aria-label="training progress" />
+      </div>
+      <div className="stats">
+        <div><span>step</span><b data-testid="step">{last?.step ?? 0}</b> / {steps}</div>
+        <div><span>NTP run: loss</span><b data-testid="ntp-run-loss">{lastNtp ? lastNtp.loss.toFixed(4) : '–'}</b></div>
+        <div><span>NITP run: total loss</span><b data-testid="loss">{last ? last.loss.toFixed(4) : '–'}</b></div>
+        <div><span>NITP run: NTP part</span><span data-testid="ntp">{last ? last.ntp.toFixed(4) : '–'}</span></div>
+        <div><span>NITP run: NITP loss</span>{last?.aux != null ? last.aux.toFixed(4) : '–'}</div>
+        <div><span>tokens/s per model</span><b data-testid="tps">{tokensPerSecond ? tokensPerSecond.toFixed(0) : '–'}</b></div>
+      </div>
+      {info && (
+        <ConfigPanel key={JSON.stringify(info.config)} current={info.config} vocabSize={info.vocabSize}
+          tokensPerSecond={tokensPerSecond} disabled={running} onApply={applyConfig} />
+      )}
       {info && (
         <DataPanel current={info.config.data as DataConfig} contextLength={info.config.model.contextLength} disabled={running} onApply={applyData} />
       )}
@@ -125,20 +146,6 @@ export function App() {
           )}
         </div>
       )}
-      <div className="controls">
-        <button className="primary" onClick={start} disabled={!info || running}>Train</button>
-        <button onClick={() => engine.current?.pause()} disabled={!running}>Pause</button>
-        <button onClick={async () => { if (engine.current) onMetrics({ steps: await engine.current.step(1), tokensPerSecond }); }} disabled={!info || running}>Step</button>
-        <progress max={steps} value={last?.step ?? 0} aria-label="training progress" />
-      </div>
-      <div className="stats">
-        <div><span>step</span><b data-testid="step">{last?.step ?? 0}</b> / {steps}</div>
-        <div><span>NTP run: loss</span><b data-testid="ntp-run-loss">{lastNtp ? lastNtp.loss.toFixed(4) : '–'}</b></div>
-        <div><span>NITP run: total loss</span><b data-testid="loss">{last ? last.loss.toFixed(4) : '–'}</b></div>
-        <div><span>NITP run: NTP part</span><span data-testid="ntp">{last ? last.ntp.toFixed(4) : '–'}</span></div>
-        <div><span>NITP run: NITP loss</span>{last?.aux != null ? last.aux.toFixed(4) : '–'}</div>
-        <div><span>tokens/s per model</span><b data-testid="tps">{tokensPerSecond ? tokensPerSecond.toFixed(0) : '–'}</b></div>
-      </div>
       <section aria-label="Losses">
         <div className="controls">
           <label>Smoothing <input type="range" min={0} max={0.95} step={0.05} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} /></label>
