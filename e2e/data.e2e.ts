@@ -68,7 +68,7 @@ describe('data panel', () => {
       throw new Error(`no "no tags" notice; data error: ${await page.getByTestId('data-error').textContent().catch(() => 'none')}; page errors: ${errors.join('; ')}`);
     });
     expect(await page.getByTestId('data-summary').textContent()).toMatch(/Uploaded "aaaa.txt": 5,000 bytes/);
-    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) >= 1);
     // one symbol: the next token is certain, so NTP is 0; the total adds the (finite) NITP term
     expect(Number(await page.getByTestId('ntp').textContent())).toBeLessThan(1e-3);
