@@ -1,6 +1,6 @@
 // App.tsx: the lab page. Training runs in a Web Worker (train/worker.ts) behind comlink; this
 // component only sends commands and plots the metrics that come back.
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
 import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, StepMetrics, TrainerApi } from '../train/protocol.ts';
 import { DEFAULT_CONFIG, type DataConfig, type PartialRunConfig } from '../model/config.ts';
@@ -75,11 +75,25 @@ export function App() {
   // the panel's config carries the data in use (its draft starts from the resolved config)
   const applyConfig = (next: PartialRunConfig) => restart(next, uploadText);
 
+  const runProbe = useCallback(async () => {
+    if (!engine.current) return;
+    setProbing(true);
+    try {
+      setProbe(await engine.current.probe());
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setProbing(false);
+    }
+  }, []);
+
   const onMetrics = (batch: MetricsBatch) => {
     setHistory((h) => ({ ntp: [...h.ntp, ...batch.steps.ntp], nitp: [...h.nitp, ...batch.steps.nitp] }));
     setTokensPerSecond(batch.tokensPerSecond);
     const e = batch.eval;
-    if (e) setEvals((old) => ({ ntp: [...old.ntp, e.ntp], nitp: [...old.nitp, e.nitp] }));
+    // A transition: React renders the geometry views in interruptible slices, so an evaluation's
+    // heatmaps and scatter plots do not block input for their whole render.
+    if (e) startTransition(() => setEvals((old) => ({ ntp: [...old.ntp, e.ntp], nitp: [...old.nitp, e.nitp] })));
   };
 
   const start = async () => {
@@ -180,17 +194,7 @@ export function App() {
           defaultPrompt={Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('')} />
       )}
       {info && (
-        <TokenViews info={info} evals={evals} probe={probe} probing={probing} width={width} onProbe={async () => {
-          if (!engine.current) return;
-          setProbing(true);
-          try {
-            setProbe(await engine.current.probe());
-          } catch (e) {
-            setError((e as Error).message);
-          } finally {
-            setProbing(false);
-          }
-        }} />
+        <TokenViews info={info} evals={evals} probe={probe} probing={probing} width={width} onProbe={runProbe} />
       )}
     </main>
   );

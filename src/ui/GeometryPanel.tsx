@@ -1,6 +1,7 @@
 // GeometryPanel.tsx: the representation-geometry views of the NTP/NITP pair — effective rank and
 // anisotropy of the final hidden state over training, the same per layer as heatmaps, and the
 // eigenvalue spectrum now — each with a short explanation for someone seeing it the first time.
+import { memo } from 'react';
 import { MetricChart, type MetricSeries } from './charts/MetricChart.tsx';
 import { LayerHeatmap } from './charts/LayerHeatmap.tsx';
 import { SpectrumChart } from './charts/SpectrumChart.tsx';
@@ -33,7 +34,8 @@ function heatmapRows(records: EvalRecord[], metric: Metric) {
   return records.map((r) => ({ step: r.step, values: r.layers.map((l) => l[metric]) }));
 }
 
-export function GeometryPanel({ evals, width, cursorStep, onCursor }: Props) {
+/** Memoised: metric batches arrive far more often than evaluations, and these charts only change with the latter. */
+export const GeometryPanel = memo(function GeometryPanel({ evals, width, cursorStep, onCursor }: Props) {
   if (evals.nitp.length === 0) {
     return <p className="sub" data-testid="geometry-empty">Geometry appears after the first evaluation (every eval.every steps).</p>;
   }
@@ -93,4 +95,4 @@ export function GeometryPanel({ evals, width, cursorStep, onCursor }: Props) {
       </div>
     </section>
   );
-}
+});

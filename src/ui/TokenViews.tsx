@@ -1,7 +1,7 @@
 // TokenViews.tsx: views of individual tokens of the fixed evaluation batch — the PCA scatter of
 // the final hidden states of both runs (with a step scrubber that replays earlier evaluations),
 // the distribution of the NITP alignment, and the part-of-speech probe per layer.
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { PcaScatter } from './charts/PcaScatter.tsx';
 import { AlignmentHistogram } from './charts/AlignmentHistogram.tsx';
 import { ProbeChart } from './charts/ProbeChart.tsx';
@@ -37,7 +37,8 @@ function scatterLabels(info: EngineInfo): ScatterLabels {
   return { pos, frequency, position };
 }
 
-export function TokenViews({ info, evals, probe, probing, onProbe, width }: Props) {
+/** Memoised: it changes with evaluations, not with every metric batch. */
+export const TokenViews = memo(function TokenViews({ info, evals, probe, probing, onProbe, width }: Props) {
   const [colorBy, setColorBy] = useState<ColorBy>(info.tagged ? 'pos' : 'position');
   const [centred, setCentred] = useState(true);
   const [scrub, setScrub] = useState<number | null>(null); // index into evals; null = follow the latest
@@ -114,4 +115,4 @@ export function TokenViews({ info, evals, probe, probing, onProbe, width }: Prop
       </div>
     </section>
   );
-}
+});

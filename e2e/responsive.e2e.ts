@@ -1,0 +1,39 @@
+// The page stays responsive while both models train: the main thread's long tasks are measured
+// in the page (PerformanceObserver "longtask") during training, chart updates and evaluations.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from './browser.ts';
+
+let browser: Browser;
+
+describe('responsiveness', () => {
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('keeps main-thread long tasks short while training', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(inject('baseUrl'));
+    await page.getByTestId('engine-info').waitFor({ timeout: 120_000 });
+    await page.evaluate(() => {
+      const w = window as unknown as { longTasks: number[] };
+      w.longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask' });
+    });
+    await page.getByRole('button', { name: 'Train' }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) >= 110, null, { timeout: 240_000 });
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const tasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+    const worst = Math.max(0, ...tasks);
+    console.log(`long tasks while training 110 steps with two evaluations: ${tasks.length}, worst ${worst.toFixed(0)} ms, all: ${tasks.map((t) => t.toFixed(0)).join(' ')}`);
+    // The goal is no task over 50 ms (Chromium reports only those): measured 0 long tasks on an idle
+    // machine, an occasional one of ~53 ms when the test suite loads both cores. Before evaluations
+    // rendered as a transition, every evaluation blocked the page for 100-190 ms.
+    expect(tasks.length).toBeLessThanOrEqual(2);
+    expect(worst).toBeLessThan(80);
+    await page.close();
+  });
+});
