@@ -43,6 +43,7 @@ describe('engine in a Web Worker', () => {
     expect(loss).toBeLessThan(Math.log(vocab) - 0.5);
     const tps = Number(await page.getByTestId('tps').textContent());
     expect(tps).toBeGreaterThan(0);
+    expect(await page.getByTestId('eta').textContent()).toMatch(/^\d+ (s|min \d+ s|h \d+ min)$/);
     // geometry of both runs after the first evaluation: rank and anisotropy charts, heatmaps, spectrum
     await page.getByLabel('Hidden-state geometry').waitFor();
     expect(await page.getByTestId('layer-heatmap').count()).toBe(4);
@@ -64,6 +65,9 @@ describe('engine in a Web Worker', () => {
     expect(generated.startsWith(prompt)).toBe(true);
     expect(generated.length).toBe(prompt.length + 24); // char tokenizer: one character per token
     await screenshot(page, 'engine-training');
+    // Reset starts both runs again from step 0
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await expect.poll(() => page.getByTestId('step').textContent(), { timeout: 60_000 }).toBe('0');
     expect(errors).toEqual([]);
     await page.close();
   });

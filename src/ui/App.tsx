@@ -18,6 +18,15 @@ const START_CONFIG = PRESETS[0].config;
 
 const emptyPair = <T,>(): Pair<T[]> => ({ ntp: [], nitp: [] });
 
+/** Seconds as "1 h 05 min", "4 min 10 s" or "12 s". */
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+  if (s >= 60) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${s} s`;
+}
+
 export function App() {
   const engine = useRef<Comlink.Remote<TrainerApi> | null>(null);
   const [info, setInfo] = useState<EngineInfo | null>(null);
@@ -126,6 +135,7 @@ export function App() {
         <button className="primary" onClick={start} disabled={!info || running}>Train</button>
         <button onClick={() => engine.current?.pause()} disabled={!running}>Pause</button>
         <button onClick={async () => { if (engine.current) onMetrics({ steps: await engine.current.step(1), tokensPerSecond }); }} disabled={!info || running}>Step</button>
+        <button onClick={() => restart(config, uploadText)} disabled={!info || running} title="Start both runs again from step 0 with the same settings">Reset</button>
         <progress max={steps} value={last?.step ?? 0} aria-label="training progress" />
       </div>
       <div className="stats">
@@ -135,6 +145,7 @@ export function App() {
         <div><span>NITP run: NTP part</span><span data-testid="ntp">{last ? last.ntp.toFixed(4) : '–'}</span></div>
         <div><span>NITP run: NITP loss</span>{last?.aux != null ? last.aux.toFixed(4) : '–'}</div>
         <div><span>tokens/s per model</span><b data-testid="tps">{tokensPerSecond ? tokensPerSecond.toFixed(0) : '–'}</b></div>
+        <div><span>time left</span><span data-testid="eta">{tokensPerSecond && info ? formatEta(((steps - (last?.step ?? 0)) * info.tokensPerStep) / tokensPerSecond) : '–'}</span></div>
       </div>
       {info && (
         <ConfigPanel key={JSON.stringify(info.config)} current={info.config} vocabSize={info.vocabSize}
