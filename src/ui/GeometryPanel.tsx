@@ -49,8 +49,8 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, width, cursorS
     return (
       <div className="pair">
         {(['ntp', 'nitp'] as const).map((run) => (
-          <LayerHeatmap key={run} title={`${label}: ${run === 'ntp' ? 'NTP' : 'NTP + NITP'}`} evals={rows[run]} layerLabels={layerLabels}
-            domain={domain} colorScheme={scheme} valueLabel={label} cursorStep={cursorStep} onCursor={onCursor} width={half} />
+          <div key={run}><LayerHeatmap title={`${label}: ${run === 'ntp' ? 'NTP' : 'NTP + NITP'}`} evals={rows[run]} layerLabels={layerLabels}
+            domain={domain} colorScheme={scheme} valueLabel={label} cursorStep={cursorStep} onCursor={onCursor} width={half} /></div>
         ))}
       </div>
     );
