@@ -15,6 +15,9 @@ import {
 } from './chartMath.ts';
 import './charts.css';
 
+/** Series with at most this many points are also drawn as dots. */
+const SPARSE_POINTS = 30;
+
 /** One line: `points` in step order. */
 export interface MetricSeries {
   name: string;
@@ -172,6 +175,12 @@ export function MetricChart({
         <path key={`line-${s.name}`} d={path(s.smoothShown) ?? ''} fill="none" stroke={s.color} strokeWidth={1.8}
           strokeDasharray={s.dashed ? '4 3' : undefined}
           data-series={s.name} data-kind={smoothed ? 'smoothed' : 'raw'} data-points={countDefined(s.smoothShown)} />
+      ))}
+      {/* sparse series (evaluations) also get dots, so a single evaluation is visible */}
+      {prepared.map((s) => countDefined(s.smoothShown) <= SPARSE_POINTS && (
+        <g key={`dots-${s.name}`} fill={s.color} data-testid="series-dots">
+          {s.smoothShown.filter((p) => Number.isFinite(p.value)).map((p) => <circle key={p.step} cx={x(p.step)} cy={y(p.value)} r={2.5} />)}
+        </g>
       ))}
       <g data-testid="legend" transform={`translate(${margin.left},4)`}>
         {series.map((s, i) => (
