@@ -13,6 +13,7 @@ import {
   clampForLog, dataDomain, emaSmooth, formatValue, legendLayout, logDomainValues, logTicks,
   nearestStep, placeTooltip, snapToData, type StepPoint,
 } from './chartMath.ts';
+import { GridAxes } from './GridAxes.tsx';
 import './charts.css';
 
 /** Series with at most this many points are also drawn as dots. */
@@ -141,18 +142,7 @@ export function MetricChart({
   return (
     <svg ref={svgRef} className="chart" viewBox={`0 0 ${width} ${height}`} role="img"
       aria-label={label ?? `${yLabel} over training steps`} data-testid="metric-chart">
-      {x.ticks(Math.max(2, Math.round(width / 110))).map((t) => (
-        <g key={`x${t}`} transform={`translate(${x(t)},0)`}>
-          <line y1={margin.top} y2={plotBottom} className="grid" />
-          <text y={plotBottom + 16} textAnchor="middle" className="tick">{t}</text>
-        </g>
-      ))}
-      {yTicks.map((t) => (
-        <g key={`y${t}`} transform={`translate(0,${y(t)})`}>
-          <line x1={margin.left} x2={plotRight} className="grid" />
-          <text x={margin.left - 6} dy="0.32em" textAnchor="end" className="tick">{formatValue(t)}</text>
-        </g>
-      ))}
+      <GridAxes xTicks={x.ticks(Math.max(2, Math.round(width / 110)))} yTicks={yTicks} x={x} y={y} left={margin.left} right={plotRight} top={margin.top} bottom={plotBottom} />
       <text x={(margin.left + plotRight) / 2} y={height - 3} textAnchor="middle" className="axis-label">{xLabel}</text>
       <text transform={`translate(13,${(margin.top + plotBottom) / 2}) rotate(-90)`} textAnchor="middle" className="axis-label">
         {logY ? `${yLabel} (log)` : yLabel}

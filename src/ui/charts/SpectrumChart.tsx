@@ -8,6 +8,7 @@
 // are left out: the line breaks there and no point is drawn.
 import * as d3 from 'd3';
 import { formatValue, legendLayout, logDomainValues, logTicks } from './chartMath.ts';
+import { GridAxes } from './GridAxes.tsx';
 import './charts.css';
 
 export interface SpectrumSeries {
@@ -56,18 +57,7 @@ export function SpectrumChart({ series, width, height = 240, label = 'Eigenvalue
 
   return (
     <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label} data-testid="spectrum-chart">
-      {xTicks.map((t) => (
-        <g key={`x${t}`} transform={`translate(${x(t)},0)`}>
-          <line y1={margin.top} y2={plotBottom} className="grid" />
-          <text y={plotBottom + 16} textAnchor="middle" className="tick">{t}</text>
-        </g>
-      ))}
-      {yTicks.map((t) => (
-        <g key={`y${t}`} transform={`translate(0,${y(t)})`}>
-          <line x1={margin.left} x2={plotRight} className="grid" />
-          <text x={margin.left - 6} dy="0.32em" textAnchor="end" className="tick">{formatValue(t)}</text>
-        </g>
-      ))}
+      <GridAxes xTicks={xTicks} yTicks={yTicks} x={x} y={y} left={margin.left} right={plotRight} top={margin.top} bottom={plotBottom} />
       <text x={(margin.left + plotRight) / 2} y={height - 3} textAnchor="middle" className="axis-label">component (largest first)</text>
       <text transform={`translate(13,${(margin.top + plotBottom) / 2}) rotate(-90)`} textAnchor="middle" className="axis-label">share of variance (log)</text>
       {empty && (
