@@ -13,6 +13,13 @@ import { modelShape, paramLayout, parameterSpecs } from '../model/params.ts';
 import { tokenizerFromJSON } from '../data/tokenizer.ts';
 import { refReplay } from '../ref/train.ts';
 
+/** The parameter layout of the run in `dir`, from its config.json and init.safetensors. */
+function layoutOf(dir: string) {
+  const config = resolveConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
+  const tokenizer = tokenizerFromJSON(readSafetensors(readFileSync(join(dir, 'init.safetensors'))).metadata.tokenizer);
+  return paramLayout(parameterSpecs(config, modelShape(config, tokenizer.vocabSize)));
+}
+
 describe('npm run train', () => {
   it('writes a run that an independent float64 replay reproduces', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nitp-cli-'));
@@ -83,6 +90,30 @@ describe('npm run train', () => {
     expect(final.step).toBe(20);
     expect(final.optimizer).toBeDefined();
     expect(final.params).not.toEqual(init.params);
+  });
+
+  it('resumes a stopped run from its last checkpoint, bit-identically', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nitp-cli-'));
+    const configFile = join(dir, 'config.in.json');
+    writeFileSync(configFile, JSON.stringify({
+      model: { contextLength: 16, nLayer: 2, dModel: 16, nHead: 2 },
+      train: { steps: 20, batchSize: 4, lr: 3e-3, warmupSteps: 5, seed: 3 },
+      eval: { every: 8 },
+      data: { corpus: 'markov' }, // no corpus to load: a quick test
+    }));
+    const whole = join(dir, 'whole');
+    const stopped = join(dir, 'stopped');
+    for (const out of [whole, stopped]) expect(await main(['--config', configFile, '--out', out, '--checkpoint-every', '7'])).toBe(0);
+    // the last checkpoint is after step 14; a run killed later than that is continued from there
+    expect(readCheckpoint(readFileSync(join(stopped, 'checkpoint.safetensors')), layoutOf(stopped)).step).toBe(14);
+    writeFileSync(join(stopped, 'final.safetensors'), '');
+    expect(await main(['--out', stopped, '--resume'])).toBe(0);
+    expect(readFileSync(join(stopped, 'metrics.jsonl'), 'utf8')).toBe(readFileSync(join(whole, 'metrics.jsonl'), 'utf8'));
+    expect(readFileSync(join(stopped, 'final.safetensors')).equals(readFileSync(join(whole, 'final.safetensors')))).toBe(true);
+
+    expect(() => parseArgs(['--resume', '--config', configFile])).toThrow(/--resume continues the run in --out DIR/);
+    await expect(main(['--out', join(dir, 'nowhere'), '--resume'])).rejects.toThrow(/nowhere\/config.json does not exist/);
+    await expect(main(['--out', whole, '--resume'])).resolves.toBe(0); // its checkpoint (step 14) is still there
   });
 
   it('refuses bad arguments and bad configs with a message naming the problem', async () => {

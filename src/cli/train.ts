@@ -1,6 +1,7 @@
 // train.ts: the command line. Trains one run in Node on WebGPU (Dawn) and writes what a
 // reproducibility check needs:
 //   npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches] [--text FILE.txt]
+//                    [--checkpoint-every N] [--resume]
 // --text trains on a text file (data.corpus "upload"): the config records its name, size and
 // SHA-256; a config that already names an upload must be given the same file.
 // DIR/config.json      the fully resolved config
@@ -11,13 +12,17 @@
 //                      "anisotropy","norm"}, ..., {"layer":"final",...}],"valNtp","valNitp"}}; at the end
 //                      {"step","probe":[{"layer","accuracy","chance"}]} for a tagged corpus
 // DIR/final.safetensors weights after the last step, with AdamW moments
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// DIR/checkpoint.safetensors (every --checkpoint-every steps, default 250) weights and AdamW
+//                      moments; --resume continues the run in DIR from it, bit-identically to a
+//                      run that never stopped (config from DIR/config.json; metrics.jsonl is cut
+//                      back to the checkpoint's step and continued)
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { nodeGpu } from '../gpu/node.ts';
 import { ConfigError, DEFAULT_CONFIG, resolveConfig, type RunConfig, type UploadRecord } from '../model/config.ts';
 import { MAX_UPLOAD_BYTES, validateUpload } from '../data/upload.ts';
 import { FileBpeCache } from '../data/bpeCacheNode.ts';
-import { writeCheckpoint } from '../model/checkpoint.ts';
+import { readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { Trainer, type StepMetrics } from '../train/trainer.ts';
 import { Evaluator, type EvalRecord } from '../train/evaluator.ts';
@@ -30,12 +35,20 @@ interface Args {
   out: string;
   saveBatches: boolean;
   text: string | null;
+  checkpointEvery: number;
+  resume: boolean;
 }
 
-const USAGE = 'usage: npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches] [--text FILE.txt]';
+const USAGE = 'usage: npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches] [--text FILE.txt] ' +
+  '[--checkpoint-every N] [--resume]';
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { config: null, steps: null, out: 'runs/latest', saveBatches: false, text: null };
+  const args: Args = { config: null, steps: null, out: 'runs/latest', saveBatches: false, text: null, checkpointEvery: 250, resume: false };
+  const positive = (name: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -44,16 +57,17 @@ export function parseArgs(argv: string[]): Args {
       return v;
     };
     if (a === '--config') args.config = value();
-    else if (a === '--steps') {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--steps must be a positive integer, got "${v}"`);
-      args.steps = n;
-    } else if (a === '--out') args.out = value();
+    else if (a === '--steps') args.steps = positive(a, value());
+    else if (a === '--checkpoint-every') args.checkpointEvery = positive(a, value());
+    else if (a === '--resume') args.resume = true;
+    else if (a === '--out') args.out = value();
     else if (a === '--save-batches') args.saveBatches = true;
     else if (a === '--text') args.text = value();
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
+  }
+  if (args.resume && (args.config || args.steps !== null || args.saveBatches)) {
+    throw new Error('--resume continues the run in --out DIR with its own config.json: leave out --config, --steps and --save-batches');
   }
   return args;
 }
@@ -90,12 +104,14 @@ export function evalLine(r: EvalRecord): string {
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   let raw: unknown = {};
-  if (args.config) {
-    const text = readFileSync(args.config, 'utf8');
+  const configFile = args.resume ? join(args.out, 'config.json') : args.config;
+  if (configFile) {
+    if (args.resume && !existsSync(configFile)) throw new Error(`--resume: ${configFile} does not exist; is ${args.out} a run directory?`);
+    const text = readFileSync(configFile, 'utf8');
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      throw new Error(`${args.config} is not valid JSON: ${(e as Error).message}`);
+      throw new Error(`${configFile} is not valid JSON: ${(e as Error).message}`);
     }
   }
   if (args.steps !== null) {
@@ -136,28 +152,50 @@ export async function main(argv: string[]): Promise<number> {
       `${steps} steps of ${B}x${T} tokens on ${gpu.description}`,
   );
   const tokenizerJson = data.tokenizer.toJSON();
-  writeFileSync(join(args.out, 'init.safetensors'), writeCheckpoint(trainer.layout, { params: await trainer.readParams(), step: 0 }, config, tokenizerJson));
+  const checkpointPath = join(args.out, 'checkpoint.safetensors');
+  const metricsPath = join(args.out, 'metrics.jsonl');
+  // metrics.jsonl grows as the run goes: a long run shows progress, and a crash loses nothing.
+  let kept: string[] = [];
+  if (args.resume) {
+    if (!existsSync(checkpointPath)) throw new Error(`--resume: ${checkpointPath} does not exist (checkpoints are written every --checkpoint-every steps)`);
+    const checkpoint = readCheckpoint(readFileSync(checkpointPath), trainer.layout);
+    if (!checkpoint.optimizer) throw new Error(`--resume: ${checkpointPath} has no AdamW moments (optim.m.*, optim.v.*)`);
+    if (checkpoint.metadata.config !== JSON.stringify(config)) throw new Error(`--resume: ${checkpointPath} was written with a different config than ${args.out}/config.json`);
+    trainer.resume({ params: checkpoint.params, ...checkpoint.optimizer, step: checkpoint.step });
+    // the metrics of steps after the checkpoint are computed again
+    kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l && !l.includes('"probe"') && JSON.parse(l).step <= checkpoint.step);
+    console.log(`resuming ${args.out} after step ${checkpoint.step}`);
+  } else {
+    writeFileSync(join(args.out, 'init.safetensors'), writeCheckpoint(trainer.layout, { params: await trainer.readParams(), step: 0 }, config, tokenizerJson));
+  }
+  const saveCheckpoint = async (path: string) => {
+    const params = await trainer.readParams();
+    const optimizer = await trainer.readOptimizerState();
+    // written whole, then renamed: a run killed mid-write keeps its previous checkpoint
+    writeFileSync(path + '.tmp', writeCheckpoint(trainer.layout, { params, optimizer, step: trainer.step }, config, tokenizerJson));
+    renameSync(path + '.tmp', path);
+  };
 
   const batches = args.saveBatches ? new Int32Array(steps * B * (T + 1)) : null;
   const evaluator = new Evaluator(trainer);
-  // metrics.jsonl grows as the run goes: a long run shows progress, and a crash loses nothing.
-  const metricsPath = join(args.out, 'metrics.jsonl');
-  writeFileSync(metricsPath, '');
-  const lines: string[] = [];
+  writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
+  const lines: string[] = [...kept];
   const emit = (line: string) => {
     lines.push(line);
     appendFileSync(metricsPath, line + '\n');
   };
   const logEvery = 50;
   const started = performance.now();
+  const firstStep = trainer.step;
   let evalSeconds = 0;
   let stepsLogged = 0;
   let failure: string | null = null;
-  for (let s = 0; s < steps && !failure; s++) {
+  for (let s = trainer.step; s < steps && !failure; s++) {
     const tokens = trainer.trainStep();
     batches?.set(tokens, s * B * (T + 1));
     const evalNow = trainer.step % config.eval.every === 0 || trainer.step === steps;
-    if (trainer.step % logEvery === 0 || evalNow) {
+    const checkpointNow = trainer.step % args.checkpointEvery === 0 && trainer.step < steps;
+    if (trainer.step % logEvery === 0 || evalNow || checkpointNow) {
       for (const m of await trainer.flushMetrics()) {
         if (failure) break;
         emit(metricsLine(m));
@@ -171,10 +209,11 @@ export async function main(argv: string[]): Promise<number> {
       }
       if (trainer.step % logEvery === 0 || trainer.step === steps) {
         const last = JSON.parse(lines.findLast((l) => !l.includes('"eval"'))!);
-        const tokPerS = (trainer.step * B * T) / ((performance.now() - started) / 1000);
+        const tokPerS = ((trainer.step - firstStep) * B * T) / ((performance.now() - started) / 1000);
         console.log(`step ${trainer.step}/${steps} loss ${last.loss?.toFixed(4)} ntp ${last.ntp?.toFixed(4)}` +
           `${last.nitp !== null ? ` nitp ${last.nitp.toFixed(4)}` : ''} lr ${last.lr?.toExponential(2)} ${tokPerS.toFixed(0)} tok/s`);
       }
+      if (checkpointNow && !failure) await saveCheckpoint(checkpointPath);
     }
   }
   const trainSeconds = (performance.now() - started) / 1000;

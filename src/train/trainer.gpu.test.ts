@@ -56,6 +56,29 @@ describe('GPU trainer', () => {
     }
   });
 
+  it('resumes from a checkpoint bit-identically to a run that never stopped', async () => {
+    const gpu = await testGpu();
+    const config = resolveConfig({ ...TINY, train: { ...TINY.train, steps: 12 }, nitp: { lambda: 0.5 } });
+    const data = syntheticData(11, 2000, 3);
+    const whole = new Trainer(gpu, config, data);
+    const expected = await run(whole, 12);
+    whole.destroy();
+
+    const first = new Trainer(gpu, config, data);
+    await run(first, 5);
+    const params = await first.readParams();
+    const optimizer = await first.readOptimizerState();
+    first.destroy();
+    const second = new Trainer(gpu, config, data);
+    second.resume({ params, ...optimizer });
+    const rest = await run(second, 7);
+    second.destroy();
+    expect(gpu.errors).toEqual([]);
+    expect(rest.map((m) => m.step)).toEqual([6, 7, 8, 9, 10, 11, 12]);
+    // exact equality: same weights, moments, step counter (learning rate) and batches
+    expect(rest.map((m) => [m.loss, m.aux, m.gradNorm, m.lr])).toEqual(expected.slice(5).map((m) => [m.loss, m.aux, m.gradNorm, m.lr]));
+  });
+
   it('is deterministic: the same config and seed give bit-identical losses', async () => {
     const gpu = await testGpu();
     const config = resolveConfig(TINY);

@@ -78,6 +78,16 @@ export class Trainer {
   }
 
   /**
+   * Continues from a checkpoint taken after `state.step` updates: weights, AdamW moments and step
+   * counter are restored and the batch stream skips the batches those updates used, so the
+   * next steps are bit-identical to those of a run that never stopped.
+   */
+  resume(state: { params: Float32Array; m: Float32Array; v: Float32Array; step: number }): void {
+    this.loadParams(state.params, state);
+    for (let s = 0; s < state.step; s++) this.sampler.next();
+  }
+
+  /**
    * Submits one training step on `tokens` (B, T+1), by default the sampler's next batch, and
    * returns the batch. Call flushMetrics() at least every RING_STEPS steps.
    */
