@@ -30,11 +30,25 @@ function mapPair<T>(f: (name: RunName) => T): Pair<T> {
   return { ntp: f('ntp'), nitp: f('nitp') };
 }
 
+/** Whether `promise` settles within `ms` milliseconds (it is left running either way). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  const settled = promise.then(() => true, () => true);
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 class WorkerEngine implements TrainerApi {
   private gpu: GpuContext | null = null;
   private runs: Pair<Run> | null = null;
   private running = false;
   private lost: string | null = null;
+  /** the last step whose metrics reached the page */
+  private reportedStep = 0;
 
   async init(partial: PartialRunConfig, options: InitOptions = {}, onProgress?: (done: number, total: number) => void): Promise<EngineInfo> {
     this.pause();
@@ -51,9 +65,10 @@ class WorkerEngine implements TrainerApi {
     });
     this.destroyRuns();
     this.runs = runs;
+    this.reportedStep = 0;
     gpu.device.lost.then((info) => {
       this.running = false;
-      this.lost = `The GPU device was lost (${info.reason}: ${info.message}); training stopped at step ${runs.nitp.trainer.step}. ` +
+      this.lost = `The GPU device was lost (${info.reason}: ${info.message}); training stopped after step ${this.reportedStep}. ` +
         'The metrics so far are kept; reload the page to start again.';
     });
     const trainer = runs.nitp.trainer;
@@ -114,11 +129,16 @@ class WorkerEngine implements TrainerApi {
           batch.eval = { ntp: await runs.ntp.evaluator.evaluate(), nitp: await runs.nitp.evaluator.evaluate() };
         }
         onMetrics(batch);
+        this.reportedStep = lead.step;
         for (const name of RUNS) {
           const bad = steps[name].find((m) => !Number.isFinite(m.loss));
           if (bad) throw new Error(`training stopped: the ${name.toUpperCase()} run's loss became ${bad.loss} at step ${bad.step}; try a lower learning rate`);
         }
       }
+    } catch (e) {
+      // A lost device makes the pending readback fail first: report the loss, not that symptom.
+      if (await settlesWithin(this.gpu!.device.lost, 1000)) throw new Error(this.lost!);
+      throw e;
     } finally {
       this.running = false;
     }
@@ -132,7 +152,9 @@ class WorkerEngine implements TrainerApi {
   async step(n: number) {
     const runs = this.active;
     for (let i = 0; i < n; i++) this.stepPair(runs);
-    return { ntp: await runs.ntp.trainer.flushMetrics(), nitp: await runs.nitp.trainer.flushMetrics() };
+    const steps = { ntp: await runs.ntp.trainer.flushMetrics(), nitp: await runs.nitp.trainer.flushMetrics() };
+    this.reportedStep = runs.nitp.trainer.step;
+    return steps;
   }
 
   async evaluate() {
@@ -166,4 +188,7 @@ class WorkerEngine implements TrainerApi {
   }
 }
 
-Comlink.expose(new WorkerEngine());
+const engine = new WorkerEngine();
+// reachable from the worker's DevTools console (and the browser test of a lost device)
+(self as unknown as { nitpEngine: WorkerEngine }).nitpEngine = engine;
+Comlink.expose(engine);

@@ -8,7 +8,7 @@ import { MetricChart } from './charts/MetricChart.tsx';
 import { GeometryPanel } from './GeometryPanel.tsx';
 import { TokenViews } from './TokenViews.tsx';
 import { GenerationPanel } from './controls/GenerationPanel.tsx';
-import { AUX_COLOR, RUN_COLORS } from './colors.ts';
+import { AUX_COLOR, RUN_COLORS, TOTAL_COLOR } from './colors.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
 import { ConfigPanel, PRESETS } from './controls/ConfigPanel.tsx';
@@ -120,93 +120,109 @@ export function App() {
   const last = history.nitp[history.nitp.length - 1];
   const lastNtp = history.ntp[history.ntp.length - 1];
   const steps = info?.config.train.steps ?? DEFAULT_CONFIG.train.steps;
+  const lambda = info?.config.nitp.lambda ?? DEFAULT_CONFIG.nitp.lambda;
   return (
-    <main ref={mainRef}>
-      <h1>NITP Lab</h1>
-      <p className="sub">Train a small GPT on your GPU with next-token prediction plus Next Implicit Token Prediction.</p>
-      {error && <div className="error" role="alert">{error}</div>}
-      {info && (
-        <p className="sub" data-testid="engine-info">
-          Two models trained in lock-step on the same batches from the same initial weights: NTP ({info.parameters.ntp.toLocaleString('en-US')} parameters)
-          and NTP + NITP ({info.parameters.nitp.toLocaleString('en-US')}, the NITP head included) · vocabulary {info.vocabSize} · {info.adapter}
-        </p>
-      )}
-      <div className="controls">
-        <button className="primary" onClick={start} disabled={!info || running}>Train</button>
-        <button onClick={() => engine.current?.pause()} disabled={!running}>Pause</button>
-        <button onClick={async () => { if (engine.current) onMetrics({ steps: await engine.current.step(1), tokensPerSecond }); }} disabled={!info || running}>Step</button>
-        <button onClick={() => restart(config, uploadText)} disabled={!info || running} title="Start both runs again from step 0 with the same settings">Reset</button>
-        <progress max={steps} value={last?.step ?? 0} aria-label="training progress" />
-      </div>
-      <div className="stats">
-        <div><span>step</span><b data-testid="step">{last?.step ?? 0}</b> / {steps}</div>
-        <div><span>NTP run: loss</span><b data-testid="ntp-run-loss">{lastNtp ? lastNtp.loss.toFixed(4) : '–'}</b></div>
-        <div><span>NITP run: total loss</span><b data-testid="loss">{last ? last.loss.toFixed(4) : '–'}</b></div>
-        <div><span>NITP run: NTP part</span><span data-testid="ntp">{last ? last.ntp.toFixed(4) : '–'}</span></div>
-        <div><span>NITP run: NITP loss</span>{last?.aux != null ? last.aux.toFixed(4) : '–'}</div>
-        <div><span>tokens/s per model</span><b data-testid="tps">{tokensPerSecond ? tokensPerSecond.toFixed(0) : '–'}</b></div>
-        <div><span>time left</span><span data-testid="eta">{tokensPerSecond && info ? formatEta(((steps - (last?.step ?? 0)) * info.tokensPerStep) / tokensPerSecond) : '–'}</span></div>
-      </div>
-      {info && (
-        <ConfigPanel key={JSON.stringify(info.config)} current={info.config} vocabSize={info.vocabSize}
-          tokensPerSecond={tokensPerSecond} disabled={running} onApply={applyConfig} />
-      )}
-      {info && (
-        <DataPanel current={info.config.data as DataConfig} contextLength={info.config.model.contextLength} disabled={running} onApply={applyData} />
-      )}
-      {bpeProgress !== null && (
-        <p>Training the BPE tokenizer… <progress max={1} value={bpeProgress} aria-label="BPE training progress" /></p>
-      )}
-      {info && (
-        <div className="data-info">
-          <p data-testid="data-summary">{info.dataSummary}</p>
-          {info.tokenizerNote && <p className="note" data-testid="tokenizer-note">{info.tokenizerNote}</p>}
-          {!info.tagged && (
-            <p className="note" data-testid="no-tags">
-              This data has no part-of-speech tags, so views that colour tokens by tag are not available (nothing is invented).
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <h1>NITP Lab</h1>
+          <p className="sub">Train a small GPT on your GPU with next-token prediction plus Next Implicit Token Prediction.</p>
+        </div>
+        <div className="controls">
+          <button className="primary" onClick={start} disabled={!info || running}>Train</button>
+          <button onClick={() => engine.current?.pause()} disabled={!running}>Pause</button>
+          <button onClick={async () => { if (engine.current) onMetrics({ steps: await engine.current.step(1), tokensPerSecond }); }} disabled={!info || running}>Step</button>
+          <button onClick={() => restart(config, uploadText)} disabled={!info || running} title="Start both runs again from step 0 with the same settings">Reset</button>
+          <progress max={steps} value={last?.step ?? 0} aria-label="training progress" />
+        </div>
+        <div className="stats" aria-live="off">
+          <div><span>step</span><b data-testid="step">{last?.step ?? 0}</b> / {steps}</div>
+          <div><span>NTP run: loss</span><b data-testid="ntp-run-loss">{lastNtp ? lastNtp.loss.toFixed(4) : '–'}</b></div>
+          <div><span>NITP run: total loss</span><b data-testid="loss">{last ? last.loss.toFixed(4) : '–'}</b></div>
+          <div><span>NITP run: NTP part</span><span data-testid="ntp">{last ? last.ntp.toFixed(4) : '–'}</span></div>
+          <div><span>NITP run: NITP loss</span>{last?.aux != null ? last.aux.toFixed(4) : '–'}</div>
+          <div><span>tokens/s per model</span><b data-testid="tps">{tokensPerSecond ? tokensPerSecond.toFixed(0) : '–'}</b></div>
+          <div><span>time left</span><span data-testid="eta">{tokensPerSecond && info ? formatEta(((steps - (last?.step ?? 0)) * info.tokensPerStep) / tokensPerSecond) : '–'}</span></div>
+        </div>
+      </header>
+      {error && <div className="error page-error" role="alert">{error}</div>}
+      <div className="layout">
+        <aside className="sidebar" aria-label="Settings">
+          {info && (
+            <p className="sub" data-testid="engine-info">
+              Two models trained in lock-step on the same batches from the same initial weights: NTP ({info.parameters.ntp.toLocaleString('en-US')} parameters)
+              and NTP + NITP ({info.parameters.nitp.toLocaleString('en-US')}, the NITP head included) · vocabulary {info.vocabSize} · {info.adapter}
             </p>
           )}
-          {info.lossFloor !== null && (
-            <p data-testid="loss-floor">Ideal loss for this task: {info.lossFloor.toFixed(3)} nats/token (the dashed line on the loss chart).</p>
+          {info && (
+            <ConfigPanel key={JSON.stringify(info.config)} current={info.config} vocabSize={info.vocabSize}
+              tokensPerSecond={tokensPerSecond} disabled={running} onApply={applyConfig} />
           )}
-        </div>
-      )}
-      <section aria-label="Losses">
-        <div className="controls">
-          <label>Smoothing <input type="range" min={0} max={0.95} step={0.05} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} /></label>
-          <label><input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log scale</label>
-        </div>
-        <p className="explain">
-          Cross-entropy of next-token prediction (nats/token) for both models on their training batches (solid) and on the
-          fixed held-out batch (dashed), and the NITP loss of the NITP model (1 − cosine between its prediction of the next
-          position's layer-k state and that state). The two NTP curves should stay close: NITP is meant to change geometry,
-          not the loss.
-        </p>
-        <MetricChart
-          width={width}
-          yLabel="loss (nats)"
-          smoothing={smoothing}
-          logY={logY}
-          cursorStep={cursorStep}
-          onCursor={setCursorStep}
-          references={info?.lossFloor != null ? [{ value: info.lossFloor, label: `ideal loss ${info.lossFloor.toFixed(3)}` }] : []}
-          series={[
-            { name: 'NTP run: train NTP', color: RUN_COLORS.ntp, points: history.ntp.map((m) => ({ step: m.step, value: m.ntp })) },
-            { name: 'NITP run: train NTP', color: RUN_COLORS.nitp, points: history.nitp.map((m) => ({ step: m.step, value: m.ntp })) },
-            { name: 'NTP run: validation NTP', color: RUN_COLORS.ntp, points: evals.ntp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
-            { name: 'NITP run: validation NTP', color: RUN_COLORS.nitp, points: evals.nitp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
-            { name: 'NITP run: NITP loss', color: AUX_COLOR, points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: m.aux }])) },
-          ]}
-        />
-      </section>
-      <GeometryPanel evals={evals} width={width} cursorStep={cursorStep} onCursor={setCursorStep} />
-      {info && (
-        <GenerationPanel engine={engine.current} disabled={running}
-          defaultPrompt={Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('')} />
-      )}
-      {info && (
-        <TokenViews info={info} evals={evals} probe={probe} probing={probing} width={width} onProbe={runProbe} />
-      )}
-    </main>
+          {info && (
+            <DataPanel current={info.config.data as DataConfig} contextLength={info.config.model.contextLength} disabled={running} onApply={applyData} />
+          )}
+          {bpeProgress !== null && (
+            <p>Training the BPE tokenizer… <progress max={1} value={bpeProgress} aria-label="BPE training progress" /></p>
+          )}
+          {info && (
+            <div className="data-info">
+              <p data-testid="data-summary">{info.dataSummary}</p>
+              {info.tokenizerNote && <p className="note" data-testid="tokenizer-note">{info.tokenizerNote}</p>}
+              {!info.tagged && (
+                <p className="note" data-testid="no-tags">
+                  This data has no part-of-speech tags, so views that colour tokens by tag are not available (nothing is invented).
+                </p>
+              )}
+              {info.lossFloor !== null && (
+                <p data-testid="loss-floor">Ideal loss for this task: {info.lossFloor.toFixed(3)} nats/token (the dashed line on the loss chart).</p>
+              )}
+            </div>
+          )}
+          {info && (
+            <GenerationPanel engine={engine.current} disabled={running}
+              defaultPrompt={Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('')} />
+          )}
+        </aside>
+        <main ref={mainRef} className="content">
+          <section aria-label="Losses">
+            <h2 className="section-title">Losses</h2>
+            <div className="controls">
+              <label>Smoothing <input type="range" min={0} max={0.95} step={0.05} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} /></label>
+              <label><input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log scale</label>
+            </div>
+            <p className="explain">
+              Cross-entropy of next-token prediction (nats/token) for both models on their training batches (solid) and on the
+              fixed held-out batch (dashed), and the NITP loss of the NITP model (1 − cosine between its prediction of the next
+              position's layer-k state and that state). The two NTP curves should stay close: NITP is meant to change geometry,
+              not the loss.
+            </p>
+            <MetricChart
+              width={width}
+              yLabel="loss (nats)"
+              smoothing={smoothing}
+              logY={logY}
+              cursorStep={cursorStep}
+              onCursor={setCursorStep}
+              references={info?.lossFloor != null ? [{ value: info.lossFloor, label: `ideal loss ${info.lossFloor.toFixed(3)}` }] : []}
+              series={[
+                { name: 'NTP run: train NTP', color: RUN_COLORS.ntp, points: history.ntp.map((m) => ({ step: m.step, value: m.ntp })) },
+                { name: 'NITP run: train NTP', color: RUN_COLORS.nitp, points: history.nitp.map((m) => ({ step: m.step, value: m.ntp })) },
+                { name: 'NTP run: validation NTP', color: RUN_COLORS.ntp, points: evals.ntp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+                { name: 'NITP run: validation NTP', color: RUN_COLORS.nitp, points: evals.nitp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+                { name: 'NITP run: NITP loss', color: AUX_COLOR, points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: m.aux }])) },
+                // with λ = 1 the weighted NITP loss is the raw one: drawn once
+                ...(lambda !== 1 ? [{ name: `NITP run: λ·NITP loss (λ = ${lambda})`, color: AUX_COLOR, dashed: true,
+                  points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: lambda * m.aux }])) }] : []),
+                { name: 'NITP run: total loss', color: TOTAL_COLOR, points: history.nitp.map((m) => ({ step: m.step, value: m.loss })) },
+              ]}
+            />
+          </section>
+          <GeometryPanel evals={evals} width={width} cursorStep={cursorStep} onCursor={setCursorStep} />
+          {info && (
+            <TokenViews info={info} evals={evals} probe={probe} probing={probing} width={width} onProbe={runProbe} />
+          )}
+        </main>
+      </div>
+    </div>
   );
 }

@@ -41,6 +41,9 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, width, cursorS
   }
   const layerLabels = evals.nitp[0].layers.map((l) => layerLabel(l.layer));
   const half = Math.max(240, Math.floor((width - 16) / 2));
+  // rank and anisotropy side by side once each still gets a readable width
+  const sideBySide = width >= 760;
+  const lineWidth = sideBySide ? half : width;
   const latest = { ntp: evals.ntp[evals.ntp.length - 1], nitp: evals.nitp[evals.nitp.length - 1] };
   const spectrum = (r: EvalRecord) => r.layers.find((l) => l.layer === 'final')!;
   const heatmaps = (metric: Metric, label: string, scheme: 'viridis' | 'magma') => {
@@ -58,22 +61,24 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, width, cursorS
   return (
     <section className="geometry" aria-label="Hidden-state geometry">
       <h2>Hidden-state geometry</h2>
-      <div className="chart-block">
-        <p className="explain">
-          <b>Effective rank</b> counts how many directions the final hidden states really use (1 to d): the exponential of
-          the entropy of their covariance spectrum. Representation collapse shows as a falling rank — the states squeeze into a
-          few directions. NITP is meant to keep it higher.
-        </p>
-        <MetricChart series={finalSeries(evals, 'erank')} yLabel="effective rank" width={width} height={220}
-          cursorStep={cursorStep} onCursor={onCursor} label="Effective rank of the final hidden state over training" />
-      </div>
-      <div className="chart-block">
-        <p className="explain">
-          <b>Anisotropy</b> is the mean cosine similarity between the final hidden states of random pairs of different tokens.
-          Near 0 the states point every which way; near 1 they all sit in one narrow cone (collapse).
-        </p>
-        <MetricChart series={finalSeries(evals, 'anisotropy')} yLabel="mean cosine" width={width} height={220}
-          cursorStep={cursorStep} onCursor={onCursor} label="Anisotropy of the final hidden state over training" />
+      <div className={sideBySide ? 'pair' : undefined}>
+        <div className="chart-block">
+          <p className="explain">
+            <b>Effective rank</b> counts how many directions the final hidden states really use (1 to d): the exponential of
+            the entropy of their covariance spectrum. Representation collapse shows as a falling rank — the states squeeze into a
+            few directions. NITP is meant to keep it higher.
+          </p>
+          <MetricChart series={finalSeries(evals, 'erank')} yLabel="effective rank" width={lineWidth} height={220}
+            cursorStep={cursorStep} onCursor={onCursor} label="Effective rank of the final hidden state over training" />
+        </div>
+        <div className="chart-block">
+          <p className="explain">
+            <b>Anisotropy</b> is the mean cosine similarity between the final hidden states of random pairs of different tokens.
+            Near 0 the states point every which way; near 1 they all sit in one narrow cone (collapse).
+          </p>
+          <MetricChart series={finalSeries(evals, 'anisotropy')} yLabel="mean cosine" width={lineWidth} height={220}
+            cursorStep={cursorStep} onCursor={onCursor} label="Anisotropy of the final hidden state over training" />
+        </div>
       </div>
       <div className="chart-block">
         <p className="explain">

@@ -7,11 +7,11 @@
 // Invariants: `points` of each series are in step order (emaSmooth averages in array order); on a
 // log axis values <= 0 are left out (the line breaks there) and so are reference lines <= 0.
 // The tooltip lists smoothed values (what is drawn), with the raw value beside when smoothing > 0.
-import { useMemo, useRef, type PointerEvent } from 'react';
+import { useMemo, useRef, type KeyboardEvent, type PointerEvent } from 'react';
 import * as d3 from 'd3';
 import {
   clampForLog, dataDomain, emaSmooth, formatValue, legendLayout, logDomainValues, logTicks,
-  nearestStep, placeTooltip, snapToData, type StepPoint,
+  nearestStep, placeTooltip, snapToData, stepBeside, type StepPoint,
 } from './chartMath.ts';
 import { GridAxes } from './GridAxes.tsx';
 import './charts.css';
@@ -124,6 +124,20 @@ export function MetricChart({
     if (step !== cursorStep) onCursor(step);
   };
 
+  // the keyboard's cursor: arrows step through the data, Home/End jump, Escape hides it
+  const onKey = (e: KeyboardEvent<SVGSVGElement>) => {
+    const points = series.map((s) => s.points);
+    let next: number | null | undefined;
+    if (e.key === 'ArrowRight') next = stepBeside(points, cursorStep, 1);
+    else if (e.key === 'ArrowLeft') next = stepBeside(points, cursorStep, -1);
+    else if (e.key === 'Home') next = stepBeside(points, null, 1);
+    else if (e.key === 'End') next = stepBeside(points, null, -1);
+    else if (e.key === 'Escape') next = null;
+    if (next === undefined) return;
+    e.preventDefault();
+    onCursor(next);
+  };
+
   // tooltip rows: each series' value at its point nearest the cursor
   const rows = cursorX === null ? [] : prepared.flatMap((s) => {
     const i = nearestStep(s.points, cursorStep!);
@@ -140,8 +154,9 @@ export function MetricChart({
   const boxX = cursorX === null ? 0 : placeTooltip(cursorX, boxW, margin.left, plotRight);
 
   return (
-    <svg ref={svgRef} className="chart" viewBox={`0 0 ${width} ${height}`} role="img"
-      aria-label={label ?? `${yLabel} over training steps`} data-testid="metric-chart">
+    <svg ref={svgRef} className="chart" viewBox={`0 0 ${width} ${height}`} role="img" tabIndex={0} onKeyDown={onKey}
+      onBlur={() => onCursor(null)}
+      aria-label={`${label ?? `${yLabel} over training steps`} (arrow keys move the cursor)`} data-testid="metric-chart">
       <GridAxes xTicks={x.ticks(Math.max(2, Math.round(width / 110)))} yTicks={yTicks} x={x} y={y} left={margin.left} right={plotRight} top={margin.top} bottom={plotBottom} />
       <text x={(margin.left + plotRight) / 2} y={height - 3} textAnchor="middle" className="axis-label">{xLabel}</text>
       <text transform={`translate(13,${(margin.top + plotBottom) / 2}) rotate(-90)`} textAnchor="middle" className="axis-label">

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as d3 from 'd3';
 import {
   cellEdges, clampForLog, COLOR_SCHEMES, dataDomain, emaSmooth, formatValue, heatmapDomain,
-  legendLayout, logDomainValues, logTicks, nearestStep, niceTicks, placeTooltip, snapToData,
+  legendLayout, logDomainValues, logTicks, nearestStep, niceTicks, placeTooltip, snapToData, stepBeside,
 } from './chartMath.ts';
 
 const pts = (values: number[], from = 1) => values.map((value, i) => ({ step: from + i, value }));
@@ -182,5 +182,23 @@ describe('placeTooltip', () => {
     expect(placeTooltip(100, 80, 40, 600)).toBe(108);
     expect(placeTooltip(550, 80, 40, 600)).toBe(462);
     expect(placeTooltip(60, 580, 40, 600)).toBe(40);
+  });
+});
+
+describe('stepBeside (arrow-key cursor)', () => {
+  const a = [{ step: 0 }, { step: 10 }, { step: 20 }];
+  const b = [{ step: 5 }, { step: 50 }];
+  it('moves to the neighbouring data step over all series', () => {
+    expect(stepBeside([a, b], 10, 1)).toBe(20);
+    expect(stepBeside([a, b], 10, -1)).toBe(5);
+    expect(stepBeside([a, b], 7, 1)).toBe(10);
+    expect(stepBeside([a, b], 20, 1)).toBe(50);
+  });
+  it('starts at the first or last step and stays at the ends', () => {
+    expect(stepBeside([a, b], null, 1)).toBe(0);
+    expect(stepBeside([a, b], null, -1)).toBe(50);
+    expect(stepBeside([a, b], 50, 1)).toBe(50);
+    expect(stepBeside([a, b], 0, -1)).toBe(0);
+    expect(stepBeside([], null, 1)).toBeNull();
   });
 });

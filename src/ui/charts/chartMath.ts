@@ -109,6 +109,24 @@ export function snapToData(series: readonly (readonly { step: number }[])[], ste
 }
 
 /**
+ * The data step next to `step` in direction `dir` over several series (arrow-key cursor moves):
+ * +1 the smallest step above, -1 the largest below; with no cursor (`step` null) the last step
+ * for -1 and the first for +1. Stays at `step` at either end; null when there are no points.
+ */
+export function stepBeside(series: readonly (readonly { step: number }[])[], step: number | null, dir: 1 | -1): number | null {
+  // with no cursor, look from beyond the far end, so the search walks back onto the data
+  const from = step ?? (dir > 0 ? -Infinity : Infinity);
+  let best: number | null = null;
+  for (const points of series) {
+    for (const { step: s } of points) {
+      const ahead = dir > 0 ? s > from : s < from;
+      if (ahead && (best === null || (dir > 0 ? s < best : s > best))) best = s;
+    }
+  }
+  return best ?? step;
+}
+
+/**
  * [min, max] over the finite values of several arrays (e.g. the NTP and NITP heatmaps, so both
  * use one colour scale). A degenerate range [v, v] widens to [v - 0.5, v + 0.5] (or [v*0.9,
  * v*1.1] for |v| > 5); no finite value gives `fallback`.

@@ -3,6 +3,7 @@
 // config's own error next to it and cannot be applied; applying restarts both runs from step 0.
 import { useId, useMemo, useState } from 'react';
 import { ConfigError, resolveConfig, type PartialRunConfig, type RunConfig } from '../../model/config.ts';
+import { Panel } from './Panel.tsx';
 import { modelShape, paramLayout, parameterSpecs } from '../../model/params.ts';
 
 export interface Preset {
@@ -85,6 +86,11 @@ export function memoryEstimate(config: RunConfig, parameters: number): number {
   return 4 * (4 * parameters + activations);
 }
 
+/** One line for the folded panel: "L 4 · d 64 · T 64 · λ 1 · 2000 steps · seed 1337". */
+export function configSummary(c: RunConfig): string {
+  return `L ${c.model.nLayer} · d ${c.model.dModel} · T ${c.model.contextLength} · λ ${c.nitp.lambda} · ${c.train.steps} steps · seed ${c.train.seed}`;
+}
+
 function formatBytes(n: number): string {
   return n >= 1 << 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / 2 ** 20).toFixed(0)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
 }
@@ -151,8 +157,7 @@ export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onA
 
   const tokensPerStep = draft.train.batchSize * draft.model.contextLength;
   return (
-    <section className="panel" aria-labelledby={`${id}-h`}>
-      <h2 id={`${id}-h`}>Experiment</h2>
+    <Panel title="Experiment" summary={configSummary(current)}>
       <div className="fields">
         <label>
           Preset
@@ -188,6 +193,6 @@ export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onA
       </button>
       {changed && !check.error && <span className="note"> Changes take effect when applied: both runs restart from step 0.</span>}
       {applyError && <div className="error" role="alert">{applyError}</div>}
-    </section>
+    </Panel>
   );
 }

@@ -1,7 +1,8 @@
 // DataPanel.tsx: choose what the model learns from — the Brown corpus, your own text (a file or
 // pasted), or a synthetic task whose ideal loss is known — and the tokenizer. Bad input is refused
 // here with a message that names the problem; the data in use stays as it was.
-import { useId, useState } from 'react';
+import { useState } from 'react';
+import { Panel } from './Panel.tsx';
 import type { DataConfig } from '../../model/config.ts';
 import { SYNTHETIC_DEFAULTS, type SyntheticKind } from '../../data/synthetic.ts';
 import { MAX_UPLOAD_BYTES, validateUpload } from '../../data/upload.ts';
@@ -34,7 +35,6 @@ const PARAM_LABELS: Record<string, string> = {
 };
 
 export function DataPanel({ current, contextLength, disabled, onApply }: Props) {
-  const id = useId();
   const [corpus, setCorpus] = useState<string>(current.corpus);
   const [tokenizer, setTokenizer] = useState(current.tokenizer);
   const [vocabSize, setVocabSize] = useState(current.vocabSize);
@@ -72,8 +72,7 @@ export function DataPanel({ current, contextLength, disabled, onApply }: Props) 
   };
 
   return (
-    <section className="panel" aria-labelledby={`${id}-h`}>
-      <h2 id={`${id}-h`}>Data</h2>
+    <Panel title="Data" summary={CORPUS_LABELS[current.corpus] ?? current.corpus}>
       <div className="fields">
         <label>
           Corpus
@@ -119,6 +118,6 @@ export function DataPanel({ current, contextLength, disabled, onApply }: Props) 
       )}
       <button onClick={apply} disabled={disabled || busy}>{busy ? 'Preparing data…' : 'Use this data'}</button>
       {error && <div className="error" role="alert" data-testid="data-error">{error}</div>}
-    </section>
+    </Panel>
   );
 }

@@ -1,5 +1,6 @@
 // GenerationPanel.tsx: text from either model at any time (training paused), streamed token by token.
-import { useId, useState } from 'react';
+import { useState } from 'react';
+import { Panel } from './Panel.tsx';
 import * as Comlink from 'comlink';
 import type { RunName, TrainerApi } from '../../train/protocol.ts';
 
@@ -11,7 +12,6 @@ interface Props {
 }
 
 export function GenerationPanel({ engine, disabled, defaultPrompt }: Props) {
-  const id = useId();
   const [run, setRun] = useState<RunName>('nitp');
   const [prompt, setPrompt] = useState(defaultPrompt);
   const [temperature, setTemperature] = useState(0.8);
@@ -37,8 +37,7 @@ export function GenerationPanel({ engine, disabled, defaultPrompt }: Props) {
   };
 
   return (
-    <section className="panel" aria-labelledby={`${id}-h`}>
-      <h2 id={`${id}-h`}>Generate text</h2>
+    <Panel title="Generate text">
       <p className="explain">Sample a continuation from either model (pause training first). Low temperature picks likely tokens; top-k keeps only the k most likely.</p>
       <div className="fields">
         <label>
@@ -56,6 +55,6 @@ export function GenerationPanel({ engine, disabled, defaultPrompt }: Props) {
       <button onClick={go} disabled={disabled || busy || !engine}>{busy ? 'Generating…' : 'Generate'}</button>
       {error && <div className="error" role="alert">{error}</div>}
       <pre className="generated" data-testid="generated"><span className="prompt">{prompt}</span>{output}</pre>
-    </section>
+    </Panel>
   );
 }
