@@ -11,7 +11,8 @@ import { GenerationPanel } from './controls/GenerationPanel.tsx';
 import { AUX_COLOR, RUN_COLORS, TOTAL_COLOR } from './colors.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
-import { ConfigPanel, PRESETS } from './controls/ConfigPanel.tsx';
+import { ConfigPanel } from './controls/ConfigPanel.tsx';
+import { PRESETS } from '../model/presets.ts';
 
 /** The page starts with the tiny preset: it trains visibly within seconds even on a software GPU. */
 const START_CONFIG = PRESETS[0].config;

@@ -4,39 +4,8 @@
 import { useId, useMemo, useState } from 'react';
 import { ConfigError, resolveConfig, type PartialRunConfig, type RunConfig } from '../../model/config.ts';
 import { Panel } from './Panel.tsx';
+import { PRESETS } from '../../model/presets.ts';
 import { modelShape, paramLayout, parameterSpecs } from '../../model/params.ts';
-
-export interface Preset {
-  name: string;
-  description: string;
-  config: PartialRunConfig;
-}
-
-export const PRESETS: Preset[] = [
-  {
-    name: 'Tiny and fast',
-    description: '2 layers, d = 32: trains visibly within seconds, even without a GPU.',
-    config: {
-      model: { contextLength: 32, nLayer: 2, dModel: 32, nHead: 2 },
-      train: { steps: 500, batchSize: 8, lr: 3e-3, warmupSteps: 20 },
-      eval: { every: 50 },
-    },
-  },
-  {
-    name: 'Representation collapse (teaching demo)',
-    description: 'The default lab model on Brown characters, evaluated often, so the falling effective rank of the NTP run shows early.',
-    config: {
-      model: { contextLength: 64, nLayer: 4, dModel: 64, nHead: 4 },
-      train: { steps: 1500, batchSize: 16, lr: 3e-3, warmupSteps: 50 },
-      eval: { every: 25 },
-    },
-  },
-  {
-    name: 'Paper defaults',
-    description: 'NITP as the paper trains it: λ = 1, target ≈ 20% of depth, SwiGLU head, next-position shift, cosine loss, stop-gradient; WSD schedule.',
-    config: { nitp: { lambda: 1, targetLayer: null, head: 'swiglu', shift: 'next', stopGrad: true, loss: 'cosine', regularizer: 'nitp' } },
-  },
-];
 
 type FieldKind = { kind: 'int' | 'number' } | { kind: 'bool' } | { kind: 'enum'; values: string[] } | { kind: 'layer' };
 

@@ -1,0 +1,133 @@
+// Experiment links: round trips, compactness, a committed version-1 link that must keep opening,
+// and every kind of bad link (each opens the lab with defaults and a notice naming the problem).
+import { describe, expect, it } from 'vitest';
+import { decodeExperiment, encodeExperiment, MAX_LINK_CHARS } from './url.ts';
+import { DEFAULT_CONFIG, resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
+import { PRESETS } from '../model/presets.ts';
+import { Rng } from '../train/rng.ts';
+
+const roundTrip = (config: RunConfig) => {
+  const shared = decodeExperiment(encodeExperiment(config))!;
+  expect(shared.notices).toEqual([]);
+  return resolveConfig(shared.config);
+};
+
+/** A random valid config: every field drawn from its allowed values. */
+function randomConfig(rng: Rng): RunConfig {
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rng.uniform() * xs.length)];
+  const nHead = pick([1, 2, 4]);
+  const nLayer = 1 + Math.floor(rng.uniform() * 6);
+  const corpus = pick(['brown', 'markov', 'copy', 'reverse', 'modadd'] as const);
+  const partial: PartialRunConfig = {
+    model: { contextLength: pick([8, 16, 33, 64]), nLayer, dModel: nHead * pick([4, 8, 12]), nHead, tieEmbeddings: rng.uniform() < 0.5 },
+    nitp: {
+      lambda: pick([0, 0.1, 0.25, 1, 3.5]), targetLayer: Math.floor(rng.uniform() * (nLayer + 1)), head: pick(['swiglu', 'none'] as const),
+      shift: pick(['next', 'current'] as const), stopGrad: rng.uniform() < 0.5, loss: pick(['cosine', 'mse', 'smoothl1'] as const),
+      regularizer: pick(['nitp', 'generic-cosine'] as const),
+    },
+    train: {
+      steps: 100 + Math.floor(rng.uniform() * 5000), batchSize: pick([1, 8, 32]), lr: rng.uniform() * 0.01 + 1e-6, warmupSteps: pick([0, 10, 100]),
+      schedule: pick(['wsd', 'cosine'] as const), weightDecay: rng.uniform(), gradClip: pick([0, 0.5, 1]), seed: Math.floor(rng.uniform() * 2 ** 32),
+    },
+    data: { corpus, ...(corpus === 'brown' ? { tokenizer: pick(['char', 'bpe'] as const), vocabSize: pick([256, 1024, 5000]) } : {}) },
+    eval: { every: pick([1, 25, 50, 333]) },
+  };
+  if (corpus === 'markov') partial.data!.task = { kind: 'markov', order: pick([1, 2]), symbols: pick([4, 16]), alpha: pick([0.5, 1.7]) };
+  if (corpus === 'modadd') partial.data!.task = { kind: 'modadd', modulus: pick([7, 97]) };
+  return resolveConfig(partial);
+}
+
+describe('experiment links', () => {
+  it('round-trip every field exactly (random configs, presets, an upload)', () => {
+    const rng = new Rng(11, 'url');
+    for (let i = 0; i < 200; i++) {
+      const config = randomConfig(rng);
+      expect(roundTrip(config)).toEqual(config);
+    }
+    for (const p of PRESETS) expect(roundTrip(resolveConfig(p.config))).toEqual(resolveConfig(p.config));
+    const upload = resolveConfig({ data: { corpus: 'upload', upload: { name: 'my notes & <b>.txt', size: 12345, sha256: 'ab'.repeat(32) } } });
+    expect(roundTrip(upload)).toEqual(upload);
+  });
+
+  it('are compact: only non-default fields, short keys', () => {
+    expect(encodeExperiment(DEFAULT_CONFIG)).toBe('?v=1');
+    const tiny = PRESETS.find((p) => p.name === 'Tiny and fast')!;
+    expect(encodeExperiment(resolveConfig(tiny.config), { preset: tiny.name, fingerprint: { step: 500, hash: '0123456789ab' } }))
+      .toBe('?v=1&p=Tiny+and+fast&T=32&L=2&d=32&h=2&steps=500&B=8&lr=0.003&wu=20&fp=500.0123456789ab');
+  });
+
+  it('keep opening a version-1 link made on 2026-11-29', () => {
+    // Committed on purpose: if the format changes, this link must still give this config.
+    const link = '?v=1&p=Paper+defaults&T=32&L=6&d=48&h=3&lam=0.5&k=2&loss=mse&sg=0&steps=3000&B=16&lr=0.001&sched=cosine&seed=42&corpus=markov&task.order=3&task.symbols=8&ev=20&fp=3000.00ff00ff00ff';
+    const shared = decodeExperiment(link)!;
+    expect(shared.notices).toEqual([]);
+    expect(shared.preset).toBe('Paper defaults');
+    expect(shared.fingerprint).toEqual({ step: 3000, hash: '00ff00ff00ff' });
+    expect(resolveConfig(shared.config)).toEqual(resolveConfig({
+      model: { contextLength: 32, nLayer: 6, dModel: 48, nHead: 3 },
+      nitp: { lambda: 0.5, targetLayer: 2, loss: 'mse', stopGrad: false },
+      train: { steps: 3000, batchSize: 16, lr: 0.001, schedule: 'cosine', seed: 42 },
+      data: { corpus: 'markov', task: { kind: 'markov', order: 3, symbols: 8, alpha: 0.5 } },
+      eval: { every: 20 },
+    }));
+  });
+
+  it('is null for a plain visit', () => {
+    expect(decodeExperiment('')).toBeNull();
+    expect(decodeExperiment('?')).toBeNull();
+  });
+
+  it('opens an unknown version with the defaults and says so', () => {
+    const shared = decodeExperiment('?v=7&L=3')!;
+    expect(shared.config).toEqual({});
+    expect(shared.notices).toEqual([expect.stringMatching(/format version "7" is not one this lab knows.*reads version 1/)]);
+  });
+
+  it('reads a link without a version as version 1, with a notice', () => {
+    const shared = decodeExperiment('?L=3')!;
+    expect(shared.config).toEqual({ model: { nLayer: 3 } });
+    expect(shared.notices).toEqual([expect.stringMatching(/no format version/)]);
+  });
+
+  it('keeps the readable fields and names each bad one', () => {
+    const shared = decodeExperiment('?v=1&L=abc&d=48&h=5&lr=-1&seed=1.5&sg=maybe&head=big&zzz=1&steps=700&k=9')!;
+    // d=48 with h=5 is refused: d goes (named); the default d = 64 with h = 5 is refused too, so h goes
+    expect(shared.config.model).toBeUndefined();
+    expect(shared.config.train).toEqual({ steps: 700 });
+    expect(shared.config.nitp).toEqual({});
+    const text = shared.notices.join('\n');
+    expect(text).toMatch(/"L" "abc" is not a number/);
+    expect(text).toMatch(/"d" \(model\.dModel\) was not used: must be divisible by model\.nHead \(5\), got 48/);
+    expect(text).toMatch(/model settings were not used: .*divisible by model\.nHead \(5\), got 64/);
+    expect(text).toMatch(/"lr" \(train\.lr\) was not used: must be in \(0, 10\], got -1/);
+    expect(text).toMatch(/"seed" "1\.5" must be an integer/);
+    expect(text).toMatch(/"sg" "maybe" must be 1 or 0/);
+    expect(text).toMatch(/"head" \(nitp\.head\) was not used: must be one of "swiglu", "none", got "big"/);
+    expect(text).toMatch(/unknown field "zzz"/);
+    expect(text).toMatch(/"k" \(nitp\.targetLayer\) was not used: must be in 0\.\.model\.nLayer/);
+  });
+
+  it('refuses oversized links and values', () => {
+    const long = decodeExperiment(`?v=1&L=3&x=${'a'.repeat(MAX_LINK_CHARS)}`)!;
+    expect(long.config).toEqual({});
+    expect(long.notices[0]).toMatch(/characters long, more than the 4096/);
+    const value = decodeExperiment(`?v=1&L=3&corpus=${'b'.repeat(1000)}`)!;
+    expect(value.config).toEqual({ model: { nLayer: 3 } });
+    expect(value.notices).toEqual([expect.stringMatching(/value of "corpus" is 1000 characters long/)]);
+    expect(decodeExperiment('?v=1&steps=1e400')!.notices.join()).toMatch(/"steps".*must be an integer|train\.steps/);
+  });
+
+  it('never takes markup or script from a link into the config', () => {
+    const evil = '<img src=x onerror="alert(1)">';
+    const shared = decodeExperiment(`?v=1&p=${encodeURIComponent(evil)}&head=${encodeURIComponent(evil)}&corpus=${encodeURIComponent('<script>alert(1)</script>')}`)!;
+    expect(shared.preset).toBeNull();
+    expect(shared.config).toEqual({ nitp: {}, data: {} });
+    expect(shared.notices).toHaveLength(3);
+  });
+
+  it('needs the whole file record for an upload, and names what is missing', () => {
+    const shared = decodeExperiment('?v=1&corpus=upload&file=notes.txt&bytes=12')!;
+    expect(resolveConfig(shared.config).data.corpus).toBe('brown');
+    expect(shared.notices.join()).toMatch(/data\.upload|sha256/);
+  });
+});
