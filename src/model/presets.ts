@@ -1,5 +1,5 @@
 // presets.ts: named starting points for an experiment (the lab's preset menu, shared links).
-import type { PartialRunConfig } from './config.ts';
+import { resolveConfig, type PartialRunConfig, type RunConfig } from './config.ts';
 
 export interface Preset {
   name: string;
@@ -32,3 +32,15 @@ export const PRESETS: Preset[] = [
     config: { nitp: { lambda: 1, targetLayer: null, head: 'swiglu', shift: 'next', stopGrad: true, loss: 'cosine', regularizer: 'nitp' } },
   },
 ];
+
+/** The preset a config was made from (its data aside), or null. */
+export function presetOf(config: RunConfig): string | null {
+  const same = (p: Preset) => {
+    try {
+      return JSON.stringify(resolveConfig({ ...p.config, data: config.data })) === JSON.stringify(config);
+    } catch {
+      return false;
+    }
+  };
+  return PRESETS.find(same)?.name ?? null;
+}

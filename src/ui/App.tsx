@@ -3,7 +3,9 @@
 import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
 import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, StepMetrics, TrainerApi } from '../train/protocol.ts';
-import { DEFAULT_CONFIG, type DataConfig, type PartialRunConfig } from '../model/config.ts';
+import { DEFAULT_CONFIG, resolveConfig, type DataConfig, type PartialRunConfig } from '../model/config.ts';
+import { decodeExperiment, type SharedExperiment } from '../share/url.ts';
+import { CopyLinkButton, SharedNotice, useExperimentLink, useRunFingerprint } from './Share.tsx';
 import { MetricChart } from './charts/MetricChart.tsx';
 import { GeometryPanel } from './GeometryPanel.tsx';
 import { TokenViews } from './TokenViews.tsx';
@@ -14,8 +16,14 @@ import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
 import { ConfigPanel } from './controls/ConfigPanel.tsx';
 import { PRESETS } from '../model/presets.ts';
 
-/** The page starts with the tiny preset: it trains visibly within seconds even on a software GPU. */
+/** A plain visit starts with the tiny preset: it trains visibly within seconds even on a software GPU. */
 const START_CONFIG = PRESETS[0].config;
+
+/** What a page opened from a link starts with: the link's config; an upload waits for its file. */
+function linkStartConfig(shared: SharedExperiment): PartialRunConfig {
+  const config = resolveConfig(shared.config);
+  return config.data.corpus === 'upload' ? { ...config, data: DEFAULT_CONFIG.data } : config;
+}
 
 const emptyPair = <T,>(): Pair<T[]> => ({ ntp: [], nitp: [] });
 
@@ -29,6 +37,9 @@ export function formatEta(seconds: number): string {
 }
 
 export function App() {
+  // read once: later the address bar follows the config in use
+  const [shared] = useState(() => decodeExperiment(location.search));
+  const [firstConfig] = useState(() => (shared ? linkStartConfig(shared) : START_CONFIG));
   const engine = useRef<Comlink.Remote<TrainerApi> | null>(null);
   const [info, setInfo] = useState<EngineInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -36,7 +47,7 @@ export function App() {
   const [history, setHistory] = useState<Pair<StepMetrics[]>>(emptyPair);
   const [evals, setEvals] = useState<Pair<EvalRecord[]>>(emptyPair);
   const [tokensPerSecond, setTokensPerSecond] = useState(0);
-  const [config, setConfig] = useState<PartialRunConfig>(START_CONFIG);
+  const [config, setConfig] = useState<PartialRunConfig>(firstConfig);
   const [uploadText, setUploadText] = useState<string | undefined>(undefined);
   const [bpeProgress, setBpeProgress] = useState<number | null>(null);
   const [cursorStep, setCursorStep] = useState<number | null>(null);
@@ -54,7 +65,12 @@ export function App() {
     const worker = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
     const api = Comlink.wrap<TrainerApi>(worker);
     engine.current = api;
-    api.init(START_CONFIG).then(setInfo, (e: Error) => setError(e.message));
+    api.init(firstConfig).then(setInfo, async (e: Error) => {
+      if (firstConfig === START_CONFIG) return setError(e.message);
+      setError(`The linked experiment could not start: ${e.message}. The default experiment is loaded instead.`);
+      setConfig(START_CONFIG);
+      api.init(START_CONFIG).then(setInfo, (e2: Error) => setError(e2.message));
+    });
     return () => {
       api[Comlink.releaseProxy]();
       worker.terminate();
@@ -118,6 +134,8 @@ export function App() {
     }
   };
 
+  const own = useRunFingerprint(info?.config ?? null, history);
+  useExperimentLink(info?.config ?? null, own);
   const last = history.nitp[history.nitp.length - 1];
   const lastNtp = history.ntp[history.ntp.length - 1];
   const steps = info?.config.train.steps ?? DEFAULT_CONFIG.train.steps;
@@ -135,6 +153,7 @@ export function App() {
           <button onClick={async () => { if (engine.current) onMetrics({ steps: await engine.current.step(1), tokensPerSecond }); }} disabled={!info || running}>Step</button>
           <button onClick={() => restart(config, uploadText)} disabled={!info || running} title="Start both runs again from step 0 with the same settings">Reset</button>
           <progress max={steps} value={last?.step ?? 0} aria-label="training progress" />
+          <CopyLinkButton />
         </div>
         <div className="stats" aria-live="off">
           <div><span>step</span><b data-testid="step">{last?.step ?? 0}</b> / {steps}</div>
@@ -147,6 +166,10 @@ export function App() {
         </div>
       </header>
       {error && <div className="error page-error" role="alert">{error}</div>}
+      {shared && info && (
+        <SharedNotice config={resolveConfig(shared.config)} shared={shared} own={own}
+          canRun={!running && (last?.step ?? 0) < steps} onRun={start} />
+      )}
       <div className="layout">
         <aside className="sidebar" aria-label="Settings">
           {info && (
