@@ -19,8 +19,6 @@ async function open(query: string): Promise<Page> {
   return page;
 }
 
-const stepOf = async (page: Page) => Number(await page.getByTestId('step').textContent());
-
 describe('experiment links', () => {
   beforeAll(async () => {
     browser = await launchBrowser();

@@ -1,7 +1,7 @@
 // checkpoint.ts: weights (and optionally AdamW moments) as safetensors in the format of NITP.md
 // §6: nanoGPT state-dict names, F32 little-endian, weights [out, in], metadata config/step/tokenizer.
 import { readSafetensors, writeSafetensors, type SafetensorsEntry } from '../io/safetensors.ts';
-import type { RunConfig } from './config.ts';
+import { resolveConfig, usesNitpHead, type RunConfig } from './config.ts';
 import type { ParamLayout } from './params.ts';
 
 export interface CheckpointState {
@@ -57,4 +57,32 @@ export function readCheckpoint(bytes: Uint8Array, layout: ParamLayout): Checkpoi
   const v = gather('optim.v.', false);
   const step = Number(file.metadata.step ?? 0);
   return { params, optimizer: m && v ? { m, v } : undefined, step: Number.isFinite(step) ? step : 0, metadata: file.metadata };
+}
+
+/**
+ * Checks that a checkpoint's metadata (config, tokenizer) fits the run it is loaded into: the same
+ * model shape, the same NITP head, the same tokenizer. Throws an Error naming the first
+ * difference. A checkpoint without metadata passes (its tensor shapes are checked on reading).
+ */
+export function checkCheckpointFits(metadata: Record<string, string>, config: RunConfig, tokenizer: object): void {
+  if (metadata.config !== undefined) {
+    let theirs: RunConfig;
+    try {
+      theirs = resolveConfig(JSON.parse(metadata.config));
+    } catch (e) {
+      throw new Error(`the checkpoint's metadata "config" is not a valid config: ${(e as Error).message}`);
+    }
+    for (const [field, value] of Object.entries(config.model)) {
+      const other = theirs.model[field as keyof RunConfig['model']];
+      if (other !== value) throw new Error(`the checkpoint was made with model.${field} = ${other}; this run has ${value}`);
+    }
+    if (usesNitpHead(theirs) !== usesNitpHead(config)) {
+      throw new Error(usesNitpHead(theirs)
+        ? 'the checkpoint has an NITP head (nitp.lambda > 0); this run has none: load it into the NTP + NITP run'
+        : 'the checkpoint has no NITP head (nitp.lambda = 0); this run has one: load it into the NTP run');
+    }
+  }
+  if (metadata.tokenizer !== undefined && metadata.tokenizer !== JSON.stringify(tokenizer)) {
+    throw new Error("the checkpoint's tokenizer (metadata \"tokenizer\") differs from this run's: it was trained on other data or another tokenizer");
+  }
 }

@@ -78,4 +78,13 @@ export interface TrainerApi {
    * receives each new token's text as it is chosen. Resolves to the whole continuation.
    */
   generate(run: RunName, prompt: string, options: SamplingOptions, onText?: (piece: string) => void): Promise<string>;
+  /** One run's weights and AdamW moments now, as safetensors (NITP.md §6), with config, step and tokenizer metadata. */
+  exportCheckpoint(run: RunName): Promise<Uint8Array>;
+  /**
+   * Loads a checkpoint (weights, and AdamW moments when it has them) into one run, which then
+   * continues from the checkpoint's step. Rejects, changing nothing, with a message naming the
+   * problem: not safetensors, a missing tensor or wrong shape (with the expected shape), another
+   * model, head or tokenizer. Resolves to the checkpoint's step.
+   */
+  importCheckpoint(run: RunName, bytes: Uint8Array): Promise<number>;
 }

@@ -4,6 +4,7 @@ import * as Comlink from 'comlink';
 import { requestGpu, type GpuContext } from '../gpu/device.ts';
 import { resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
 import { Trainer } from './trainer.ts';
+import { checkCheckpointFits, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
 import { Evaluator } from './evaluator.ts';
 import { generate, type SamplingOptions } from './generate.ts';
 import { loadDataset } from '../data/runData.ts';
@@ -99,10 +100,12 @@ class WorkerEngine implements TrainerApi {
     return this.runs;
   }
 
-  /** One lock-step step: the NITP run's sampler draws the batch, both models train on it. */
+  /** One lock-step step of both models. */
   private stepPair(runs: Pair<Run>): void {
-    const batch = runs.nitp.trainer.trainStep();
-    runs.ntp.trainer.trainStep(batch);
+    // Each run draws from its own sampler: both have the same seed and stream, so step s gets the
+    // same batch in both, and a run that loaded a checkpoint of another step still gets its own.
+    runs.nitp.trainer.trainStep();
+    runs.ntp.trainer.trainStep();
   }
 
   async start(onMetrics: (batch: MetricsBatch) => void, logEvery = 10): Promise<void> {
@@ -176,6 +179,26 @@ class WorkerEngine implements TrainerApi {
     const tokenizer = trainer.data.tokenizer;
     const ids = await generate(trainer, tokenizer.encode(prompt), options, (id) => onText?.(tokenizer.decode([id])));
     return tokenizer.decode(ids);
+  }
+
+  async exportCheckpoint(run: RunName): Promise<Uint8Array> {
+    const { trainer } = this.active[run];
+    if (this.running) throw new Error('pause training before saving a checkpoint');
+    const params = await trainer.readParams();
+    const optimizer = await trainer.readOptimizerState();
+    return writeCheckpoint(trainer.layout, { params, optimizer, step: trainer.step }, trainer.config, trainer.data.tokenizer.toJSON());
+  }
+
+  async importCheckpoint(run: RunName, bytes: Uint8Array): Promise<number> {
+    const { trainer } = this.active[run];
+    if (this.running) throw new Error('pause training before loading a checkpoint');
+    const checkpoint = readCheckpoint(bytes, trainer.layout);
+    checkCheckpointFits(checkpoint.metadata, trainer.config, trainer.data.tokenizer.toJSON());
+    // without moments, training goes on from the checkpoint's step with fresh ones
+    const zeros = () => new Float32Array(trainer.layout.totalFloats);
+    const { m, v } = checkpoint.optimizer ?? { m: zeros(), v: zeros() };
+    trainer.resume({ params: checkpoint.params, m, v, step: checkpoint.step });
+    return checkpoint.step;
   }
 
   private destroyRuns(): void {

@@ -2,14 +2,16 @@
 // component only sends commands and plots the metrics that come back.
 import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
-import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, StepMetrics, TrainerApi } from '../train/protocol.ts';
+import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, RunName, StepMetrics, TrainerApi } from '../train/protocol.ts';
 import { DEFAULT_CONFIG, resolveConfig, type DataConfig, type PartialRunConfig } from '../model/config.ts';
 import { decodeExperiment, type SharedExperiment } from '../share/url.ts';
 import { CopyLinkButton, SharedNotice, useExperimentLink, useRunFingerprint } from './Share.tsx';
 import { MetricChart } from './charts/MetricChart.tsx';
+import { Exportable } from './Exportable.tsx';
 import { GeometryPanel } from './GeometryPanel.tsx';
 import { TokenViews } from './TokenViews.tsx';
 import { GenerationPanel } from './controls/GenerationPanel.tsx';
+import { FilesPanel } from './controls/FilesPanel.tsx';
 import { AUX_COLOR, RUN_COLORS, TOTAL_COLOR } from './colors.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
@@ -122,6 +124,13 @@ export function App() {
     if (e) startTransition(() => setEvals((old) => ({ ntp: [...old.ntp, e.ntp], nitp: [...old.nitp, e.nitp] })));
   };
 
+  /** A run that loaded a checkpoint continues from its step: what it logged after that step goes. */
+  const onImported = (run: RunName, step: number) => {
+    setHistory((h) => ({ ...h, [run]: h[run].filter((m) => m.step <= step) }));
+    setEvals((e) => ({ ...e, [run]: e[run].filter((r) => r.step <= step) }));
+    setProbe(null);
+  };
+
   const start = async () => {
     if (!engine.current) return;
     setRunning(true);
@@ -206,6 +215,9 @@ export function App() {
             <GenerationPanel engine={engine.current} disabled={running}
               defaultPrompt={Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('')} />
           )}
+          {info && (
+            <FilesPanel engine={engine.current} info={info} history={history} evals={evals} running={running} onImported={onImported} />
+          )}
         </aside>
         <main ref={mainRef} className="content">
           <section aria-label="Losses">
@@ -220,26 +232,28 @@ export function App() {
               position's layer-k state and that state). The two NTP curves should stay close: NITP is meant to change geometry,
               not the loss.
             </p>
-            <MetricChart
-              width={width}
-              yLabel="loss (nats)"
-              smoothing={smoothing}
-              logY={logY}
-              cursorStep={cursorStep}
-              onCursor={setCursorStep}
-              references={info?.lossFloor != null ? [{ value: info.lossFloor, label: `ideal loss ${info.lossFloor.toFixed(3)}` }] : []}
-              series={[
-                { name: 'NTP run: train NTP', color: RUN_COLORS.ntp, points: history.ntp.map((m) => ({ step: m.step, value: m.ntp })) },
-                { name: 'NITP run: train NTP', color: RUN_COLORS.nitp, points: history.nitp.map((m) => ({ step: m.step, value: m.ntp })) },
-                { name: 'NTP run: validation NTP', color: RUN_COLORS.ntp, points: evals.ntp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
-                { name: 'NITP run: validation NTP', color: RUN_COLORS.nitp, points: evals.nitp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
-                { name: 'NITP run: NITP loss', color: AUX_COLOR, points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: m.aux }])) },
-                // with λ = 1 the weighted NITP loss is the raw one: drawn once
-                ...(lambda !== 1 ? [{ name: `NITP run: λ·NITP loss (λ = ${lambda})`, color: AUX_COLOR, dashed: true,
-                  points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: lambda * m.aux }])) }] : []),
-                { name: 'NITP run: total loss', color: TOTAL_COLOR, points: history.nitp.map((m) => ({ step: m.step, value: m.loss })) },
-              ]}
-            />
+            <Exportable name="losses">
+              <MetricChart
+                width={width}
+                yLabel="loss (nats)"
+                smoothing={smoothing}
+                logY={logY}
+                cursorStep={cursorStep}
+                onCursor={setCursorStep}
+                references={info?.lossFloor != null ? [{ value: info.lossFloor, label: `ideal loss ${info.lossFloor.toFixed(3)}` }] : []}
+                series={[
+                  { name: 'NTP run: train NTP', color: RUN_COLORS.ntp, points: history.ntp.map((m) => ({ step: m.step, value: m.ntp })) },
+                  { name: 'NITP run: train NTP', color: RUN_COLORS.nitp, points: history.nitp.map((m) => ({ step: m.step, value: m.ntp })) },
+                  { name: 'NTP run: validation NTP', color: RUN_COLORS.ntp, points: evals.ntp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+                  { name: 'NITP run: validation NTP', color: RUN_COLORS.nitp, points: evals.nitp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+                  { name: 'NITP run: NITP loss', color: AUX_COLOR, points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: m.aux }])) },
+                  // with λ = 1 the weighted NITP loss is the raw one: drawn once
+                  ...(lambda !== 1 ? [{ name: `NITP run: λ·NITP loss (λ = ${lambda})`, color: AUX_COLOR, dashed: true,
+                    points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: lambda * m.aux }])) }] : []),
+                  { name: 'NITP run: total loss', color: TOTAL_COLOR, points: history.nitp.map((m) => ({ step: m.step, value: m.loss })) },
+                ]}
+              />
+            </Exportable>
           </section>
           <GeometryPanel evals={evals} width={width} cursorStep={cursorStep} onCursor={setCursorStep} />
           {info && (

@@ -8,6 +8,7 @@ import { SpectrumChart } from './charts/SpectrumChart.tsx';
 import { heatmapDomain, layerLabel } from './charts/chartMath.ts';
 import type { EvalRecord, Pair } from '../train/protocol.ts';
 import { RUN_COLORS } from './colors.ts';
+import { Exportable } from './Exportable.tsx';
 
 interface Props {
   evals: Pair<EvalRecord[]>;
@@ -52,8 +53,8 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, width, cursorS
     return (
       <div className="pair">
         {(['ntp', 'nitp'] as const).map((run) => (
-          <div key={run}><LayerHeatmap title={`${label}: ${run === 'ntp' ? 'NTP' : 'NTP + NITP'}`} evals={rows[run]} layerLabels={layerLabels}
-            domain={domain} colorScheme={scheme} valueLabel={label} cursorStep={cursorStep} onCursor={onCursor} width={half} /></div>
+          <Exportable key={run} name={`${metric}-heatmap-${run}`}><LayerHeatmap title={`${label}: ${run === 'ntp' ? 'NTP' : 'NTP + NITP'}`} evals={rows[run]} layerLabels={layerLabels}
+            domain={domain} colorScheme={scheme} valueLabel={label} cursorStep={cursorStep} onCursor={onCursor} width={half} /></Exportable>
         ))}
       </div>
     );
@@ -68,16 +69,20 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, width, cursorS
             the entropy of their covariance spectrum. Representation collapse shows as a falling rank — the states squeeze into a
             few directions. NITP is meant to keep it higher.
           </p>
-          <MetricChart series={finalSeries(evals, 'erank')} yLabel="effective rank" width={lineWidth} height={220}
-            cursorStep={cursorStep} onCursor={onCursor} label="Effective rank of the final hidden state over training" />
+          <Exportable name="effective-rank">
+            <MetricChart series={finalSeries(evals, 'erank')} yLabel="effective rank" width={lineWidth} height={220}
+              cursorStep={cursorStep} onCursor={onCursor} label="Effective rank of the final hidden state over training" />
+          </Exportable>
         </div>
         <div className="chart-block">
           <p className="explain">
             <b>Anisotropy</b> is the mean cosine similarity between the final hidden states of random pairs of different tokens.
             Near 0 the states point every which way; near 1 they all sit in one narrow cone (collapse).
           </p>
-          <MetricChart series={finalSeries(evals, 'anisotropy')} yLabel="mean cosine" width={lineWidth} height={220}
-            cursorStep={cursorStep} onCursor={onCursor} label="Anisotropy of the final hidden state over training" />
+          <Exportable name="anisotropy">
+            <MetricChart series={finalSeries(evals, 'anisotropy')} yLabel="mean cosine" width={lineWidth} height={220}
+              cursorStep={cursorStep} onCursor={onCursor} label="Anisotropy of the final hidden state over training" />
+          </Exportable>
         </div>
       </div>
       <div className="chart-block">
@@ -93,10 +98,12 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, width, cursorS
           The <b>eigenvalue spectrum</b> of the final hidden states now, largest first, each as a share of the total variance
           (log scale). A steep drop means a few directions carry almost everything.
         </p>
-        <SpectrumChart width={width} series={[
-          { name: 'NTP', color: RUN_COLORS.ntp, spectrum: spectrum(latest.ntp).spectrum, tail: spectrum(latest.ntp).tail },
-          { name: 'NTP + NITP', color: RUN_COLORS.nitp, spectrum: spectrum(latest.nitp).spectrum, tail: spectrum(latest.nitp).tail },
-        ]} />
+        <Exportable name="spectrum">
+          <SpectrumChart width={width} series={[
+            { name: 'NTP', color: RUN_COLORS.ntp, spectrum: spectrum(latest.ntp).spectrum, tail: spectrum(latest.ntp).tail },
+            { name: 'NTP + NITP', color: RUN_COLORS.nitp, spectrum: spectrum(latest.nitp).spectrum, tail: spectrum(latest.nitp).tail },
+          ]} />
+        </Exportable>
       </div>
     </section>
   );

@@ -8,6 +8,7 @@ import { ProbeChart } from './charts/ProbeChart.tsx';
 import { robustSymmetricDomain, tokenContext, type ColorBy, type ScatterLabels } from './charts/chartMath.ts';
 import type { EngineInfo, EvalRecord, Pair, ProbeRecord } from '../train/protocol.ts';
 import { AUX_COLOR, RUN_COLORS } from './colors.ts';
+import { Exportable } from './Exportable.tsx';
 
 interface Props {
   info: EngineInfo;
@@ -84,8 +85,10 @@ export const TokenViews = memo(function TokenViews({ info, evals, probe, probing
       </div>
       <div className="pair">
         {(['ntp', 'nitp'] as const).map((run) => (
-          <PcaScatter key={run} title={run === 'ntp' ? 'NTP' : 'NTP + NITP'} snapshot={shown[run].pca} colorBy={colorBy} labels={labels}
-            tokenText={tokenText} domain={domain} centred={centred} width={half} />
+          <Exportable key={run} name={`pca-${run}`}>
+            <PcaScatter title={run === 'ntp' ? 'NTP' : 'NTP + NITP'} snapshot={shown[run].pca} colorBy={colorBy} labels={labels}
+              tokenText={tokenText} domain={domain} centred={centred} width={half} />
+          </Exportable>
         ))}
       </div>
       {shown.nitp.alignment && (
@@ -95,7 +98,9 @@ export const TokenViews = memo(function TokenViews({ info, evals, probe, probing
             z<sub>t+1</sub> for every position of the batch (1 = perfect).
           </p>
           <div className="half">
-            <AlignmentHistogram histogram={shown.nitp.alignment} color={AUX_COLOR} title={`NITP alignment at step ${shown.nitp.step}`} width={half} />
+            <Exportable name="nitp-alignment">
+              <AlignmentHistogram histogram={shown.nitp.alignment} color={AUX_COLOR} title={`NITP alignment at step ${shown.nitp.step}`} width={half} />
+            </Exportable>
           </div>
         </div>
       )}
@@ -107,10 +112,12 @@ export const TokenViews = memo(function TokenViews({ info, evals, probe, probing
         <button onClick={onProbe} disabled={probing || !info.tagged}>{probing ? 'Fitting probes…' : 'Run the probe now'}</button>
         {!info.tagged && <span className="note"> (needs part-of-speech tags: Brown corpus only)</span>}
         {probe && (
-          <ProbeChart width={width} runs={[
-            { name: 'NTP', color: RUN_COLORS.ntp, records: probe.ntp },
-            { name: 'NTP + NITP', color: RUN_COLORS.nitp, records: probe.nitp },
-          ]} />
+          <Exportable name="probe">
+            <ProbeChart width={width} runs={[
+              { name: 'NTP', color: RUN_COLORS.ntp, records: probe.ntp },
+              { name: 'NTP + NITP', color: RUN_COLORS.nitp, records: probe.nitp },
+            ]} />
+          </Exportable>
         )}
       </div>
     </section>
