@@ -29,6 +29,8 @@ export class RunRecorder {
   private pending: RecordedState | null = null;
   private writing: Promise<void> | null = null;
   private stoppedBy: RecorderProblem | null = null;
+  /** called after each successful write */
+  onSaved: (() => void) | null = null;
 
   constructor(
     private readonly store: RunStore,
@@ -139,5 +141,6 @@ export class RunRecorder {
     this.savedStep = step;
     this.savedEvalSteps = evalSteps;
     this.savedCheckpointStep = meta.checkpointStep;
+    this.onSaved?.();
   }
 }

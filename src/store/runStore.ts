@@ -9,7 +9,7 @@
 // that is corrupt or from another format is listed as unreadable, and the other runs still load.
 import { createStore, delMany, get, getMany, keys, setMany } from 'idb-keyval';
 import { resolveConfig, type RunConfig } from '../model/config.ts';
-import type { EvalRecord, Pair, StepMetrics } from '../train/protocol.ts';
+import type { EvalRecord, Pair, PairCheckpoint, StepMetrics } from '../train/protocol.ts';
 
 /** The format this lab writes; a stored run of another format is listed as unreadable. */
 export const RUN_FORMAT = 1;
@@ -78,11 +78,8 @@ export interface SavedRunMeta {
   summary: RunSummary;
 }
 
-export interface SavedCheckpoint {
-  step: number;
-  ntp: Uint8Array;
-  nitp: Uint8Array;
-}
+/** Both runs' safetensors checkpoints after `step`. */
+export type SavedCheckpoint = PairCheckpoint;
 
 export type ListedRun = { ok: true; meta: SavedRunMeta } | { ok: false; id: string; reason: string };
 

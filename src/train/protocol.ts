@@ -56,6 +56,14 @@ export interface MetricsBatch {
   tokensPerSecond: number;
   /** on evaluation steps (every eval.every steps and the last): losses and geometry of the held-out batch */
   eval?: Pair<EvalRecord>;
+  /** with each evaluation: both runs' checkpoints (safetensors with AdamW moments) after this step, for saving */
+  checkpoint?: PairCheckpoint;
+}
+
+export interface PairCheckpoint {
+  step: number;
+  ntp: Uint8Array;
+  nitp: Uint8Array;
 }
 
 export interface TrainerApi {

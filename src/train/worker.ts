@@ -31,6 +31,13 @@ function mapPair<T>(f: (name: RunName) => T): Pair<T> {
   return { ntp: f('ntp'), nitp: f('nitp') };
 }
 
+/** A run's weights and AdamW moments now, as safetensors with config, step and tokenizer. */
+async function checkpointOf(trainer: Trainer): Promise<Uint8Array> {
+  const params = await trainer.readParams();
+  const optimizer = await trainer.readOptimizerState();
+  return writeCheckpoint(trainer.layout, { params, optimizer, step: trainer.step }, trainer.config, trainer.data.tokenizer.toJSON());
+}
+
 /** Whether `promise` settles within `ms` milliseconds (it is left running either way). */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -130,6 +137,7 @@ class WorkerEngine implements TrainerApi {
         };
         if (lead.step % every === 0 || lead.step === total) {
           batch.eval = { ntp: await runs.ntp.evaluator.evaluate(), nitp: await runs.nitp.evaluator.evaluate() };
+          batch.checkpoint = { step: lead.step, ntp: await checkpointOf(runs.ntp.trainer), nitp: await checkpointOf(runs.nitp.trainer) };
         }
         onMetrics(batch);
         this.reportedStep = lead.step;
@@ -184,9 +192,7 @@ class WorkerEngine implements TrainerApi {
   async exportCheckpoint(run: RunName): Promise<Uint8Array> {
     const { trainer } = this.active[run];
     if (this.running) throw new Error('pause training before saving a checkpoint');
-    const params = await trainer.readParams();
-    const optimizer = await trainer.readOptimizerState();
-    return writeCheckpoint(trainer.layout, { params, optimizer, step: trainer.step }, trainer.config, trainer.data.tokenizer.toJSON());
+    return checkpointOf(trainer);
   }
 
   async importCheckpoint(run: RunName, bytes: Uint8Array): Promise<number> {

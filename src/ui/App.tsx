@@ -12,7 +12,11 @@ import { GeometryPanel } from './GeometryPanel.tsx';
 import { TokenViews } from './TokenViews.tsx';
 import { GenerationPanel } from './controls/GenerationPanel.tsx';
 import { FilesPanel } from './controls/FilesPanel.tsx';
-import { AUX_COLOR, RUN_COLORS, TOTAL_COLOR } from './colors.ts';
+import { RunsPanel } from './controls/RunsPanel.tsx';
+import { RunStore, idbStore, type SavedRunMeta } from '../store/runStore.ts';
+import { RunRecorder, type RecordedState, type RecorderProblem } from '../store/recorder.ts';
+import { presetOf } from '../model/presets.ts';
+import { AUX_COLOR, OVERLAY_COLORS, RUN_COLORS, TOTAL_COLOR } from './colors.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
 import { ConfigPanel } from './controls/ConfigPanel.tsx';
@@ -47,6 +51,23 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
   const [history, setHistory] = useState<Pair<StepMetrics[]>>(emptyPair);
+  // what the charts show and the recorder saves; the states below mirror it for rendering
+  const data = useRef<RecordedState>({ history: emptyPair(), evals: emptyPair(), checkpoint: null });
+  const [runStore] = useState(() => new RunStore(idbStore()));
+  const recorder = useRef<RunRecorder | null>(null);
+  const [currentRunId, setCurrentRunId] = useState<string | null>(null);
+  const [saveProblem, setSaveProblem] = useState<RecorderProblem | null>(null);
+  const [runsVersion, setRunsVersion] = useState(0);
+  const [overlays, setOverlays] = useState<{ id: string; name: string; history: Pair<StepMetrics[]> }[]>([]);
+  const [channel] = useState(() => new BroadcastChannel('nitp-lab-runs'));
+  // saved runs changed here: tell the runs panel and the other tabs
+  const announceSaved = useCallback(() => {
+    setRunsVersion((v) => v + 1);
+    channel.postMessage('changed');
+  }, [channel]);
+  useEffect(() => {
+    channel.onmessage = () => setRunsVersion((v) => v + 1);
+  }, [channel]);
   const [evals, setEvals] = useState<Pair<EvalRecord[]>>(emptyPair);
   const [tokensPerSecond, setTokensPerSecond] = useState(0);
   const [config, setConfig] = useState<PartialRunConfig>(firstConfig);
@@ -67,11 +88,15 @@ export function App() {
     const worker = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
     const api = Comlink.wrap<TrainerApi>(worker);
     engine.current = api;
-    api.init(firstConfig).then(setInfo, async (e: Error) => {
+    const ready = (engineInfo: EngineInfo) => {
+      setInfo(engineInfo);
+      startRecording(engineInfo);
+    };
+    api.init(firstConfig).then(ready, async (e: Error) => {
       if (firstConfig === START_CONFIG) return setError(e.message);
       setError(`The linked experiment could not start: ${e.message}. The default experiment is loaded instead.`);
       setConfig(START_CONFIG);
-      api.init(START_CONFIG).then(setInfo, (e2: Error) => setError(e2.message));
+      api.init(START_CONFIG).then(ready, (e2: Error) => setError(e2.message));
     });
     return () => {
       api[Comlink.releaseProxy]();
@@ -90,8 +115,8 @@ export function App() {
       setConfig(next);
       setUploadText(text);
       setInfo(engineInfo);
-      setHistory(emptyPair());
-      setEvals(emptyPair());
+      startRecording(engineInfo);
+      publish({ history: emptyPair(), evals: emptyPair(), checkpoint: null });
       setProbe(null);
       setTokensPerSecond(0);
     } finally {
@@ -115,20 +140,90 @@ export function App() {
     }
   }, []);
 
-  const onMetrics = (batch: MetricsBatch) => {
-    setHistory((h) => ({ ntp: [...h.ntp, ...batch.steps.ntp], nitp: [...h.nitp, ...batch.steps.nitp] }));
-    setTokensPerSecond(batch.tokensPerSecond);
-    const e = batch.eval;
+  /** Shows `next` and hands it to the recorder, which saves it in the background. */
+  const publish = (next: RecordedState, evalsChanged = true) => {
+    data.current = next;
+    setHistory(next.history);
     // A transition: React renders the geometry views in interruptible slices, so an evaluation's
     // heatmaps and scatter plots do not block input for their whole render.
-    if (e) startTransition(() => setEvals((old) => ({ ntp: [...old.ntp, e.ntp], nitp: [...old.nitp, e.nitp] })));
+    if (evalsChanged) startTransition(() => setEvals(next.evals));
+    if (next.history.nitp.length > 0) recorder.current?.update(next);
+  };
+
+  /** A new pair is being trained: it is saved under a new id once it has steps. */
+  const startRecording = (engineInfo: EngineInfo, resumed?: SavedRunMeta) => {
+    const config = engineInfo.config;
+    const base = resumed
+      ? { id: resumed.id, name: resumed.name, created: resumed.created, config, adapter: engineInfo.adapter }
+      : { id: crypto.randomUUID(), name: `${presetOf(config) ?? 'Experiment'}, ${new Date().toLocaleString()}`, created: Date.now(), config, adapter: engineInfo.adapter };
+    const rec = new RunRecorder(runStore, base, setSaveProblem, resumed);
+    rec.onSaved = announceSaved;
+    recorder.current = rec;
+    setCurrentRunId(base.id);
+    setSaveProblem(null);
+  };
+
+  const onMetrics = (batch: MetricsBatch) => {
+    const old = data.current;
+    const e = batch.eval;
+    setTokensPerSecond(batch.tokensPerSecond);
+    publish({
+      history: { ntp: [...old.history.ntp, ...batch.steps.ntp], nitp: [...old.history.nitp, ...batch.steps.nitp] },
+      evals: e ? { ntp: [...old.evals.ntp, e.ntp], nitp: [...old.evals.nitp, e.nitp] } : old.evals,
+      checkpoint: batch.checkpoint ?? old.checkpoint,
+    }, e !== undefined);
   };
 
   /** A run that loaded a checkpoint continues from its step: what it logged after that step goes. */
   const onImported = (run: RunName, step: number) => {
-    setHistory((h) => ({ ...h, [run]: h[run].filter((m) => m.step <= step) }));
-    setEvals((e) => ({ ...e, [run]: e[run].filter((r) => r.step <= step) }));
+    const old = data.current;
+    publish({
+      history: { ...old.history, [run]: old.history[run].filter((m) => m.step <= step) },
+      evals: { ...old.evals, [run]: old.evals[run].filter((r) => r.step <= step) },
+      checkpoint: null, // the pair's saved checkpoint no longer matches
+    });
     setProbe(null);
+  };
+
+  /** After a pause: a checkpoint of both runs at this step, so a resume loses nothing. */
+  const checkpointNow = async () => {
+    const api = engine.current;
+    const step = data.current.history.nitp.at(-1)?.step ?? 0;
+    if (!api || step === 0 || data.current.checkpoint?.step === step) return;
+    const checkpoint = { step, ntp: await api.exportCheckpoint('ntp'), nitp: await api.exportCheckpoint('nitp') };
+    publish({ ...data.current, checkpoint }, false);
+  };
+
+  /** Continues a saved run from its checkpoint: both runs load it, the charts show what was saved up to it. */
+  const resume = async (id: string) => {
+    const run = await runStore.load(id);
+    if (!run.checkpoint) throw new Error(`"${run.meta.name}" has no saved checkpoint to continue from`);
+    if (run.meta.config.data.corpus === 'upload') {
+      throw new Error(`"${run.meta.name}" trained on the uploaded file "${run.meta.config.data.upload?.name}"; the lab does not keep uploads, so choose that file in the Data panel and train it again`);
+    }
+    const api = engine.current!;
+    const engineInfo = await api.init(run.meta.config);
+    const { step } = run.checkpoint;
+    await api.importCheckpoint('ntp', run.checkpoint.ntp);
+    await api.importCheckpoint('nitp', run.checkpoint.nitp);
+    setConfig(run.meta.config);
+    setUploadText(undefined);
+    setInfo(engineInfo);
+    setProbe(null);
+    setTokensPerSecond(0);
+    startRecording(engineInfo, run.meta);
+    const upTo = <T extends { step: number }>(xs: T[]) => xs.filter((x) => x.step <= step);
+    publish({
+      history: { ntp: upTo(run.history.ntp), nitp: upTo(run.history.nitp) },
+      evals: { ntp: upTo(run.evals.ntp), nitp: upTo(run.evals.nitp) },
+      checkpoint: run.checkpoint,
+    });
+  };
+
+  const toggleOverlay = async (id: string, on: boolean) => {
+    if (!on) return setOverlays((o) => o.filter((x) => x.id !== id));
+    const run = await runStore.load(id);
+    setOverlays((o) => [...o.filter((x) => x.id !== id), { id, name: run.meta.name, history: run.history }]);
   };
 
   const start = async () => {
@@ -136,6 +231,7 @@ export function App() {
     setRunning(true);
     try {
       await engine.current.start(Comlink.proxy(onMetrics), 10);
+      await checkpointNow();
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -215,6 +311,9 @@ export function App() {
             <GenerationPanel engine={engine.current} disabled={running}
               defaultPrompt={Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('')} />
           )}
+          <RunsPanel store={runStore} version={runsVersion} currentId={currentRunId} overlayIds={overlays.map((o) => o.id)}
+            problem={saveProblem} busy={!info || running} onResume={resume} onToggleOverlay={toggleOverlay}
+            onChanged={announceSaved} onRetry={() => { setSaveProblem(null); recorder.current?.retry(data.current); }} />
           {info && (
             <FilesPanel engine={engine.current} info={info} history={history} evals={evals} running={running} onImported={onImported} />
           )}
@@ -251,6 +350,10 @@ export function App() {
                   ...(lambda !== 1 ? [{ name: `NITP run: λ·NITP loss (λ = ${lambda})`, color: AUX_COLOR, dashed: true,
                     points: history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: lambda * m.aux }])) }] : []),
                   { name: 'NITP run: total loss', color: TOTAL_COLOR, points: history.nitp.map((m) => ({ step: m.step, value: m.loss })) },
+                  ...overlays.flatMap((o, i) => [
+                    { name: `${o.name}: NTP run train NTP`, color: OVERLAY_COLORS[i % OVERLAY_COLORS.length], dashed: true, points: o.history.ntp.map((m) => ({ step: m.step, value: m.ntp })) },
+                    { name: `${o.name}: NITP run train NTP`, color: OVERLAY_COLORS[i % OVERLAY_COLORS.length], points: o.history.nitp.map((m) => ({ step: m.step, value: m.ntp })) },
+                  ]),
                 ]}
               />
             </Exportable>
