@@ -1,6 +1,6 @@
 // recorder.ts: saves the run in progress as it goes. update() only records the newest state;
-// one write runs at a time and takes whatever is newest when it starts, so saving never queues up
-// behind training, and each write adds only what is new (the history chunks from the last saved
+// one write runs at a time (at most one per minIntervalMs) and takes whatever is newest when it
+// starts, so saving never queues up behind training, and each write adds only what is new (the history chunks from the last saved
 // step, new evaluations, a newer checkpoint).
 //
 // It stops saving, saying why (training goes on), when the storage is full, when a write fails,
@@ -38,6 +38,8 @@ export class RunRecorder {
     private readonly onProblem: (problem: RecorderProblem) => void,
     /** a resumed run: what is already stored */
     resumed?: SavedRunMeta,
+    /** least time between two writes: the page saves every few seconds, not at every step */
+    private readonly minIntervalMs = 0,
   ) {
     if (resumed) {
       this.savedStep = resumed.step;
@@ -81,7 +83,11 @@ export class RunRecorder {
       while (this.pending && !this.stoppedBy) {
         const state = this.pending;
         this.pending = null;
+        const started = Date.now();
         await this.write(state);
+        // newer states arriving meanwhile wait, and only the newest is written
+        const rest = this.minIntervalMs - (Date.now() - started);
+        if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
       }
     } finally {
       this.writing = null;

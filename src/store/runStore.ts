@@ -11,6 +11,16 @@ import { createStore, delMany, get, getMany, keys, setMany } from 'idb-keyval';
 import { resolveConfig, type RunConfig } from '../model/config.ts';
 import type { EvalRecord, Pair, PairCheckpoint, StepMetrics } from '../train/protocol.ts';
 
+/** Saved runs changed (a save, rename or delete, in this tab or another): posted on this channel. */
+export const RUNS_CHANNEL = 'nitp-lab-runs';
+let announcer: BroadcastChannel | null = null;
+
+/** Tells every runs list, in this tab (another channel object) and the others, to reload. */
+export function announceRunsChanged(): void {
+  announcer ??= new BroadcastChannel(RUNS_CHANNEL);
+  announcer.postMessage('changed');
+}
+
 /** The format this lab writes; a stored run of another format is listed as unreadable. */
 export const RUN_FORMAT = 1;
 /** Steps per history key. */

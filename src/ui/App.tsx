@@ -13,7 +13,7 @@ import { TokenViews } from './TokenViews.tsx';
 import { GenerationPanel } from './controls/GenerationPanel.tsx';
 import { FilesPanel } from './controls/FilesPanel.tsx';
 import { RunsPanel } from './controls/RunsPanel.tsx';
-import { RunStore, idbStore, type SavedRunMeta } from '../store/runStore.ts';
+import { RunStore, announceRunsChanged, idbStore, type SavedRunMeta } from '../store/runStore.ts';
 import { RunRecorder, type RecordedState, type RecorderProblem } from '../store/recorder.ts';
 import { presetOf } from '../model/presets.ts';
 import { AUX_COLOR, OVERLAY_COLORS, RUN_COLORS, TOTAL_COLOR } from './colors.ts';
@@ -21,6 +21,9 @@ import { useElementWidth } from './useElementWidth.ts';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
 import { ConfigPanel } from './controls/ConfigPanel.tsx';
 import { PRESETS } from '../model/presets.ts';
+
+/** Saving the run in progress at most this often keeps its cost off the page's frames. */
+const SAVE_INTERVAL_MS = 2000;
 
 /** A plain visit starts with the tiny preset: it trains visibly within seconds even on a software GPU. */
 const START_CONFIG = PRESETS[0].config;
@@ -57,17 +60,7 @@ export function App() {
   const recorder = useRef<RunRecorder | null>(null);
   const [currentRunId, setCurrentRunId] = useState<string | null>(null);
   const [saveProblem, setSaveProblem] = useState<RecorderProblem | null>(null);
-  const [runsVersion, setRunsVersion] = useState(0);
   const [overlays, setOverlays] = useState<{ id: string; name: string; history: Pair<StepMetrics[]> }[]>([]);
-  const [channel] = useState(() => new BroadcastChannel('nitp-lab-runs'));
-  // saved runs changed here: tell the runs panel and the other tabs
-  const announceSaved = useCallback(() => {
-    setRunsVersion((v) => v + 1);
-    channel.postMessage('changed');
-  }, [channel]);
-  useEffect(() => {
-    channel.onmessage = () => setRunsVersion((v) => v + 1);
-  }, [channel]);
   const [evals, setEvals] = useState<Pair<EvalRecord[]>>(emptyPair);
   const [tokensPerSecond, setTokensPerSecond] = useState(0);
   const [config, setConfig] = useState<PartialRunConfig>(firstConfig);
@@ -156,8 +149,8 @@ export function App() {
     const base = resumed
       ? { id: resumed.id, name: resumed.name, created: resumed.created, config, adapter: engineInfo.adapter }
       : { id: crypto.randomUUID(), name: `${presetOf(config) ?? 'Experiment'}, ${new Date().toLocaleString()}`, created: Date.now(), config, adapter: engineInfo.adapter };
-    const rec = new RunRecorder(runStore, base, setSaveProblem, resumed);
-    rec.onSaved = announceSaved;
+    const rec = new RunRecorder(runStore, base, setSaveProblem, resumed, SAVE_INTERVAL_MS);
+    rec.onSaved = announceRunsChanged;
     recorder.current = rec;
     setCurrentRunId(base.id);
     setSaveProblem(null);
@@ -311,9 +304,9 @@ export function App() {
             <GenerationPanel engine={engine.current} disabled={running}
               defaultPrompt={Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('')} />
           )}
-          <RunsPanel store={runStore} version={runsVersion} currentId={currentRunId} overlayIds={overlays.map((o) => o.id)}
+          <RunsPanel store={runStore} currentId={currentRunId} overlayIds={overlays.map((o) => o.id)}
             problem={saveProblem} busy={!info || running} onResume={resume} onToggleOverlay={toggleOverlay}
-            onChanged={announceSaved} onRetry={() => { setSaveProblem(null); recorder.current?.retry(data.current); }} />
+            onRetry={() => { setSaveProblem(null); recorder.current?.retry(data.current); }} />
           {info && (
             <FilesPanel engine={engine.current} info={info} history={history} evals={evals} running={running} onImported={onImported} />
           )}

@@ -2,54 +2,59 @@
 // charts, or resumed from its last checkpoint; unreadable records are listed with their reason and
 // can be deleted. Also: how much storage the lab uses, a request for persistent storage, and what
 // to do when saving stopped (full storage: delete other runs' checkpoints, then save again).
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Panel } from './Panel.tsx';
 import { configSummary } from './ConfigPanel.tsx';
-import type { ListedRun, RunStore } from '../../store/runStore.ts';
+import { RUNS_CHANNEL, announceRunsChanged, type ListedRun, type RunStore } from '../../store/runStore.ts';
 import type { RecorderProblem } from '../../store/recorder.ts';
 
 interface Props {
   store: RunStore;
-  /** changes whenever saved runs may have changed (this tab or another) */
-  version: number;
   currentId: string | null;
   overlayIds: string[];
   problem: RecorderProblem | null;
   busy: boolean;
   onResume: (id: string) => Promise<void>;
   onToggleOverlay: (id: string, on: boolean) => Promise<void>;
-  onChanged: () => void;
   onRetry: () => void;
 }
 
 const formatMB = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`);
 const num = (x: number | null, digits = 3) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits));
 
-export function RunsPanel({ store, version, currentId, overlayIds, problem, busy, onResume, onToggleOverlay, onChanged, onRetry }: Props) {
+export function RunsPanel({ store, currentId, overlayIds, problem, busy, onResume, onToggleOverlay, onRetry }: Props) {
   const [runs, setRuns] = useState<ListedRun[]>([]);
   const [usage, setUsage] = useState<string | null>(null);
   const [persisted, setPersisted] = useState<boolean | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  const [version, setVersion] = useState(0);
+  const reloading = useRef(false);
+
+  // saves, renames and deletes here and in other tabs announce themselves on the channel
   useEffect(() => {
-    let live = true;
+    const channel = new BroadcastChannel(RUNS_CHANNEL);
+    channel.onmessage = () => setVersion((v) => v + 1);
+    return () => channel.close();
+  }, []);
+
+  useEffect(() => {
     // at most one reload a second while a run saves every few steps
-    const timer = setTimeout(async () => {
+    if (reloading.current) return;
+    reloading.current = true;
+    setTimeout(async () => {
       try {
-        const listed = await store.list();
-        if (live) setRuns(listed);
+        setRuns(await store.list());
       } catch (e) {
-        if (live) setError(`The saved runs could not be read: ${(e as Error).message}`);
+        setError(`The saved runs could not be read: ${(e as Error).message}`);
+      } finally {
+        reloading.current = false;
       }
       const estimate = await navigator.storage?.estimate?.();
-      if (live && estimate?.usage !== undefined && estimate.quota) setUsage(`${formatMB(estimate.usage)} used of ${formatMB(estimate.quota)} available to this site`);
+      if (estimate?.usage !== undefined && estimate.quota) setUsage(`${formatMB(estimate.usage)} used of ${formatMB(estimate.quota)} available to this site`);
       const p = await navigator.storage?.persisted?.();
-      if (live && p !== undefined) setPersisted(p);
+      if (p !== undefined) setPersisted(p);
     }, version === 0 ? 0 : 1000);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
   }, [store, version]);
 
   const act = async (what: () => Promise<unknown>) => {
@@ -59,7 +64,8 @@ export function RunsPanel({ store, version, currentId, overlayIds, problem, busy
     } catch (e) {
       setError((e as Error).message);
     } finally {
-      onChanged();
+      announceRunsChanged();
+      setVersion((v) => v + 1);
     }
   };
 
