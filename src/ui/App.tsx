@@ -15,12 +15,11 @@ import { FilesPanel } from './controls/FilesPanel.tsx';
 import { RunsPanel } from './controls/RunsPanel.tsx';
 import { RunStore, announceRunsChanged, idbStore, type SavedRunMeta } from '../store/runStore.ts';
 import { RunRecorder, type RecordedState, type RecorderProblem } from '../store/recorder.ts';
-import { presetOf } from '../model/presets.ts';
 import { AUX_COLOR, OVERLAY_COLORS, RUN_COLORS, TOTAL_COLOR } from './colors.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { DataPanel, type DataChoice } from './controls/DataPanel.tsx';
 import { ConfigPanel } from './controls/ConfigPanel.tsx';
-import { PRESETS } from '../model/presets.ts';
+import { PRESETS, presetOf } from '../model/presets.ts';
 
 /** Saving the run in progress at most this often keeps its cost off the page's frames. */
 const SAVE_INTERVAL_MS = 2000;
@@ -196,14 +195,17 @@ export function App() {
     }
     const api = engine.current!;
     const engineInfo = await api.init(run.meta.config);
-    const { step } = run.checkpoint;
-    await api.importCheckpoint('ntp', run.checkpoint.ntp);
-    await api.importCheckpoint('nitp', run.checkpoint.nitp);
+    // the page shows the new pair at once, so that if loading a checkpoint fails it is what the worker has
     setConfig(run.meta.config);
     setUploadText(undefined);
     setInfo(engineInfo);
     setProbe(null);
     setTokensPerSecond(0);
+    startRecording(engineInfo);
+    publish({ history: emptyPair(), evals: emptyPair(), checkpoint: null });
+    const { step } = run.checkpoint;
+    await api.importCheckpoint('ntp', run.checkpoint.ntp);
+    await api.importCheckpoint('nitp', run.checkpoint.nitp);
     startRecording(engineInfo, run.meta);
     const upTo = <T extends { step: number }>(xs: T[]) => xs.filter((x) => x.step <= step);
     publish({
@@ -265,7 +267,8 @@ export function App() {
       </header>
       {error && <div className="error page-error" role="alert">{error}</div>}
       {shared && info && (
-        <SharedNotice config={resolveConfig(shared.config)} shared={shared} own={own}
+        <SharedNotice config={resolveConfig(shared.config)} shared={shared}
+          own={JSON.stringify(info.config) === JSON.stringify(resolveConfig(shared.config)) ? own : null}
           canRun={!running && (last?.step ?? 0) < steps} onRun={start} />
       )}
       <div className="layout">

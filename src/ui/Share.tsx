@@ -58,6 +58,7 @@ export function CopyLinkButton() {
 interface NoticeProps {
   config: RunConfig;
   shared: SharedExperiment;
+  /** the finished run's fingerprint, when the config in use is still the link's */
   own: Fingerprint | null;
   canRun: boolean;
   onRun: () => void;
