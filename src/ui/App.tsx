@@ -57,6 +57,7 @@ export function App() {
   const data = useRef<RecordedState>({ history: emptyPair(), evals: emptyPair(), checkpoint: null });
   const [runStore] = useState(() => new RunStore(idbStore()));
   const recorder = useRef<RunRecorder | null>(null);
+  const persistAsked = useRef(false);
   const [currentRunId, setCurrentRunId] = useState<string | null>(null);
   const [saveProblem, setSaveProblem] = useState<RecorderProblem | null>(null);
   const [overlays, setOverlays] = useState<{ id: string; name: string; history: Pair<StepMetrics[]> }[]>([]);
@@ -149,7 +150,14 @@ export function App() {
       ? { id: resumed.id, name: resumed.name, created: resumed.created, config, adapter: engineInfo.adapter }
       : { id: crypto.randomUUID(), name: `${presetOf(config) ?? 'Experiment'}, ${new Date().toLocaleString()}`, created: Date.now(), config, adapter: engineInfo.adapter };
     const rec = new RunRecorder(runStore, base, setSaveProblem, resumed, SAVE_INTERVAL_MS);
-    rec.onSaved = announceRunsChanged;
+    rec.onSaved = () => {
+      announceRunsChanged();
+      // once a run is stored, ask the browser to keep the lab's storage when space runs low
+      if (!persistAsked.current) {
+        persistAsked.current = true;
+        navigator.storage?.persist?.().catch(() => undefined);
+      }
+    };
     recorder.current = rec;
     setCurrentRunId(base.id);
     setSaveProblem(null);
