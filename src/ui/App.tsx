@@ -1,6 +1,6 @@
 // App.tsx: the lab page. Training runs in a Web Worker (train/worker.ts) behind comlink; this
 // component only sends commands and plots the metrics that come back.
-import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
 import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, RunName, StepMetrics, TrainerApi } from '../train/protocol.ts';
 import { DEFAULT_CONFIG, resolveConfig, type DataConfig, type PartialRunConfig } from '../model/config.ts';
@@ -60,7 +60,7 @@ export function App() {
   const persistAsked = useRef(false);
   const [currentRunId, setCurrentRunId] = useState<string | null>(null);
   const [saveProblem, setSaveProblem] = useState<RecorderProblem | null>(null);
-  const [overlays, setOverlays] = useState<{ id: string; name: string; history: Pair<StepMetrics[]> }[]>([]);
+  const [overlays, setOverlays] = useState<{ id: string; name: string; history: Pair<StepMetrics[]>; evals: Pair<EvalRecord[]> }[]>([]);
   const [evals, setEvals] = useState<Pair<EvalRecord[]>>(emptyPair);
   const [tokensPerSecond, setTokensPerSecond] = useState(0);
   const [config, setConfig] = useState<PartialRunConfig>(firstConfig);
@@ -226,7 +226,7 @@ export function App() {
   const toggleOverlay = async (id: string, on: boolean) => {
     if (!on) return setOverlays((o) => o.filter((x) => x.id !== id));
     const run = await runStore.load(id);
-    setOverlays((o) => [...o.filter((x) => x.id !== id), { id, name: run.meta.name, history: run.history }]);
+    setOverlays((o) => [...o.filter((x) => x.id !== id), { id, name: run.meta.name, history: run.history, evals: run.evals }]);
   };
 
   const start = async () => {
@@ -242,6 +242,8 @@ export function App() {
     }
   };
 
+  // memoised: the geometry views re-render only when evaluations or overlays change
+  const geometryOverlays = useMemo(() => overlays.map((o, i) => ({ name: o.name, color: OVERLAY_COLORS[i % OVERLAY_COLORS.length], evals: o.evals })), [overlays]);
   const own = useRunFingerprint(info?.config ?? null, history);
   useExperimentLink(info?.config ?? null, own);
   const last = history.nitp[history.nitp.length - 1];
@@ -362,7 +364,7 @@ export function App() {
               />
             </Exportable>
           </section>
-          <GeometryPanel evals={evals} width={width} cursorStep={cursorStep} onCursor={setCursorStep} />
+          <GeometryPanel evals={evals} overlays={geometryOverlays} width={width} cursorStep={cursorStep} onCursor={setCursorStep} />
           {info && (
             <TokenViews info={info} evals={evals} probe={probe} probing={probing} width={width} onProbe={runProbe} />
           )}

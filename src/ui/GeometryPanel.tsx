@@ -10,8 +10,16 @@ import type { EvalRecord, Pair } from '../train/protocol.ts';
 import { RUN_COLORS } from './colors.ts';
 import { Exportable } from './Exportable.tsx';
 
+/** A saved run drawn over the live ones. */
+export interface GeometryOverlay {
+  name: string;
+  color: string;
+  evals: Pair<EvalRecord[]>;
+}
+
 interface Props {
   evals: Pair<EvalRecord[]>;
+  overlays: readonly GeometryOverlay[];
   width: number;
   cursorStep: number | null;
   onCursor: (step: number | null) => void;
@@ -19,8 +27,9 @@ interface Props {
 
 type Metric = 'erank' | 'anisotropy';
 
-function finalSeries(evals: Pair<EvalRecord[]>, metric: Metric): MetricSeries[] {
-  const final = (r: EvalRecord) => r.layers.find((l) => l.layer === 'final')!;
+const final = (r: EvalRecord) => r.layers.find((l) => l.layer === 'final')!;
+
+function finalSeries(evals: Pair<EvalRecord[]>, metric: Metric, overlays: readonly GeometryOverlay[]): MetricSeries[] {
   const ntp = evals.ntp.map((r) => ({ step: r.step, value: final(r)[metric] }));
   const nitp = evals.nitp.map((r) => ({ step: r.step, value: final(r)[metric] }));
   const diff = nitp.flatMap((p, i) => (ntp[i]?.step === p.step ? [{ step: p.step, value: p.value - ntp[i].value }] : []));
@@ -28,6 +37,10 @@ function finalSeries(evals: Pair<EvalRecord[]>, metric: Metric): MetricSeries[] 
     { name: 'NTP', color: RUN_COLORS.ntp, points: ntp },
     { name: 'NTP + NITP', color: RUN_COLORS.nitp, points: nitp },
     { name: 'difference (NITP − NTP)', color: '#009e73', points: diff, dashed: true },
+    ...overlays.flatMap((o) => [
+      { name: `${o.name}: NTP`, color: o.color, dashed: true, points: o.evals.ntp.map((r) => ({ step: r.step, value: final(r)[metric] })) },
+      { name: `${o.name}: NTP + NITP`, color: o.color, points: o.evals.nitp.map((r) => ({ step: r.step, value: final(r)[metric] })) },
+    ]),
   ];
 }
 
@@ -36,7 +49,7 @@ function heatmapRows(records: EvalRecord[], metric: Metric) {
 }
 
 /** Memoised: metric batches arrive far more often than evaluations, and these charts only change with the latter. */
-export const GeometryPanel = memo(function GeometryPanel({ evals, width, cursorStep, onCursor }: Props) {
+export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, width, cursorStep, onCursor }: Props) {
   if (evals.nitp.length === 0) {
     return <p className="sub" data-testid="geometry-empty">Geometry appears after the first evaluation (every eval.every steps).</p>;
   }
@@ -70,7 +83,7 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, width, cursorS
             few directions. NITP is meant to keep it higher.
           </p>
           <Exportable name="effective-rank">
-            <MetricChart series={finalSeries(evals, 'erank')} yLabel="effective rank" width={lineWidth} height={220}
+            <MetricChart series={finalSeries(evals, 'erank', overlays)} yLabel="effective rank" width={lineWidth} height={220}
               cursorStep={cursorStep} onCursor={onCursor} label="Effective rank of the final hidden state over training" />
           </Exportable>
         </div>
@@ -80,7 +93,7 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, width, cursorS
             Near 0 the states point every which way; near 1 they all sit in one narrow cone (collapse).
           </p>
           <Exportable name="anisotropy">
-            <MetricChart series={finalSeries(evals, 'anisotropy')} yLabel="mean cosine" width={lineWidth} height={220}
+            <MetricChart series={finalSeries(evals, 'anisotropy', overlays)} yLabel="mean cosine" width={lineWidth} height={220}
               cursorStep={cursorStep} onCursor={onCursor} label="Anisotropy of the final hidden state over training" />
           </Exportable>
         </div>
