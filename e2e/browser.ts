@@ -1,6 +1,7 @@
 // browser.ts: headless Chromium with WebGPU on SwiftShader (Debian's chromium; never downloaded).
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { inject } from 'vitest';
 
 const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
@@ -26,4 +27,14 @@ export function collectErrors(page: Page): string[] {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   return errors;
+}
+
+/** Opens the lab in `page` (with a link's query string, if any) and waits until its engine is ready. */
+export async function openLab(page: Page, query = ''): Promise<Page> {
+  const errors = collectErrors(page);
+  await page.goto(new URL(query, inject('baseUrl')).href);
+  await page.getByTestId('engine-info').waitFor({ timeout: 120_000 }).catch(() => {
+    throw new Error(`engine did not initialise; page errors:\n${errors.join('\n')}`);
+  });
+  return page;
 }

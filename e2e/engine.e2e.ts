@@ -2,7 +2,7 @@
 // (SwiftShader here), the counters advance, the loss falls, pause stops the steps.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { collectErrors, launchBrowser, screenshot } from './browser.ts';
+import { collectErrors, launchBrowser, openLab, screenshot } from './browser.ts';
 
 describe('engine in a Web Worker', () => {
   let browser: Browser;
@@ -16,10 +16,7 @@ describe('engine in a Web Worker', () => {
   it('trains in the worker: steps advance, loss falls, pause stops', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const errors = collectErrors(page);
-    await page.goto(inject('baseUrl'));
-    await page.getByTestId('engine-info').waitFor({ timeout: 120_000 }).catch(() => {
-      throw new Error(`engine did not initialise; page errors:\n${errors.join('\n')}`);
-    });
+    await openLab(page);
     await expect(page.getByTestId('engine-info')).toBeTruthy();
     await page.getByRole('button', { name: 'Train' }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) >= 60, null, { timeout: 240_000 });

@@ -1,10 +1,10 @@
 // Exports and checkpoint import in the browser: metrics as CSV and JSON, charts as SVG and PNG, a
 // checkpoint as safetensors with nanoGPT names and shapes; the checkpoint loads back into a run,
 // which continues from its step; every bad file is refused with a message naming the problem.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { collectErrors, launchBrowser, screenshot } from './browser.ts';
+import { launchBrowser, openLab, screenshot } from './browser.ts';
 import { readSafetensors, writeSafetensors } from '../src/io/safetensors.ts';
 import { resolveConfig } from '../src/model/config.ts';
 import { modelShape, paramLayout, parameterSpecs } from '../src/model/params.ts';
@@ -27,12 +27,8 @@ describe('exports and checkpoint import', () => {
   });
 
   it('downloads metrics, charts and checkpoints, and loads a checkpoint back', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
-    const errors = collectErrors(page);
-    await page.goto(new URL('?v=1&T=16&L=2&d=16&h=2&steps=20&B=4&lr=0.003&wu=5&ev=10', inject('baseUrl')).href);
-    await page.getByTestId('engine-info').waitFor({ timeout: 120_000 }).catch(() => {
-      throw new Error(`engine did not initialise; page errors:\n${errors.join('\n')}`);
-    });
+    const page = await openLab(await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true }),
+      '?v=1&T=16&L=2&d=16&h=2&steps=20&B=4&lr=0.003&wu=5&ev=10');
     await page.getByRole('button', { name: 'Train' }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) === 20, null, { timeout: 240_000 });
     await expect.poll(() => page.getByRole('button', { name: 'Train' }).isEnabled(), { timeout: 60_000 }).toBe(true);

@@ -1,21 +1,13 @@
 // Layout, keyboard and failure paths of the lab page: it fits a 1280x720 screen, charts follow the
 // window's width, everything works from the keyboard with a label on every input, and a lost GPU
 // device stops training with a message while keeping what was done.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { collectErrors, launchBrowser, screenshot } from './browser.ts';
+import { launchBrowser, openLab, screenshot } from './browser.ts';
 
 let browser: Browser;
 
-async function openLab(width: number, height: number): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height } });
-  const errors = collectErrors(page);
-  await page.goto(inject('baseUrl'));
-  await page.getByTestId('engine-info').waitFor({ timeout: 120_000 }).catch(() => {
-    throw new Error(`engine did not initialise; page errors:\n${errors.join('\n')}`);
-  });
-  return page;
-}
+const openAt = async (width: number, height: number) => openLab(await browser.newPage({ viewport: { width, height } }));
 
 const lossChartWidth = (page: Page) => page.locator('[data-testid=metric-chart]').first().evaluate((svg) => svg.getBoundingClientRect().width);
 
@@ -28,7 +20,7 @@ describe('layout, keyboard and a lost device', () => {
   });
 
   it('fits 1280x720, resizes charts with the window, and works from the keyboard', async () => {
-    const page = await openLab(1280, 720);
+    const page = await openAt(1280, 720);
     // the controls and the loss chart are on the first screen, with no sideways scrolling
     const chartTop = await page.locator('[data-testid=metric-chart]').first().evaluate((svg) => svg.getBoundingClientRect().top);
     expect(chartTop).toBeLessThan(720 - 150);
@@ -85,7 +77,7 @@ describe('layout, keyboard and a lost device', () => {
   });
 
   it('stops with a message when the GPU device is lost, keeping the steps done', async () => {
-    const page = await openLab(1280, 720);
+    const page = await openAt(1280, 720);
     await page.getByRole('button', { name: 'Train' }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) >= 20, null, { timeout: 240_000 });
     // destroying the device is what a driver reset does to the page's device

@@ -1,24 +1,16 @@
 // Saved runs in the browser: a run resumed after a reload continues exactly like an uninterrupted
 // one; two tabs save side by side without harm; unreadable records are listed and deletable while
 // the others load; a full disk stops saving with a message while training goes on.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
-import { collectErrors, launchBrowser, screenshot } from './browser.ts';
+import { launchBrowser, openLab, screenshot } from './browser.ts';
 
 let browser: Browser;
 let context: BrowserContext;
 const LINK = '?v=1&T=16&L=2&d=16&h=2&steps=60&B=4&lr=0.003&wu=5&ev=20&seed=5';
 
-async function open(query: string, page?: Page): Promise<Page> {
-  page ??= await context.newPage();
-  const errors = collectErrors(page);
-  await page.goto(new URL(query, inject('baseUrl')).href);
-  await page.getByTestId('engine-info').waitFor({ timeout: 120_000 }).catch(() => {
-    throw new Error(`engine did not initialise; page errors:\n${errors.join('\n')}`);
-  });
-  return page;
-}
+const open = async (query: string, page?: Page) => openLab(page ?? await context.newPage(), query);
 
 const step = async (page: Page) => Number(await page.getByTestId('step').textContent());
 const trainTo = async (page: Page, n: number) => {

@@ -2,22 +2,14 @@
 // link (copied with "Copy link") carries its result fingerprint, and a second page that opens it
 // reproduces the run exactly; the address bar follows config changes; bad links open the lab with
 // defaults and notices, never running or rendering anything injected.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { collectErrors, launchBrowser, screenshot } from './browser.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchBrowser, openLab, screenshot } from './browser.ts';
 
 let browser: Browser;
 let context: BrowserContext;
 
-async function open(query: string): Promise<Page> {
-  const page = await context.newPage();
-  const errors = collectErrors(page);
-  await page.goto(new URL(query, inject('baseUrl')).href);
-  await page.getByTestId('engine-info').waitFor({ timeout: 120_000 }).catch(() => {
-    throw new Error(`engine did not initialise; page errors:\n${errors.join('\n')}`);
-  });
-  return page;
-}
+const open = async (query: string) => openLab(await context.newPage(), query);
 
 describe('experiment links', () => {
   beforeAll(async () => {
