@@ -10,7 +10,7 @@
 import { useMemo, useRef, type KeyboardEvent, type PointerEvent } from 'react';
 import * as d3 from 'd3';
 import {
-  clampForLog, dataDomain, emaSmooth, formatValue, legendLayout, logDomainValues, logTicks,
+  clampForLog, dataDomain, emaSmooth, formatValue, legendLayout, LEGEND_RESERVE, logDomainValues, logTicks,
   nearestStep, placeTooltip, snapToData, stepBeside, type StepPoint,
 } from './chartMath.ts';
 import { GridAxes } from './GridAxes.tsx';
@@ -82,7 +82,7 @@ export function MetricChart({
 
   const refs = references.filter((r) => Number.isFinite(r.value) && (!logY || r.value > 0));
 
-  const legend = legendLayout(series.map((s) => s.name), Math.max(width - 70, 100));
+  const legend = legendLayout(series.map((s) => s.name), Math.max(width - LEGEND_RESERVE, 100));
   const margin = { top: 10 + legend.rows * 16, right: 16, bottom: 34, left: 54 };
   const plotRight = width - margin.right;
   const plotBottom = height - margin.bottom;

@@ -7,7 +7,7 @@
 // fraction in [0, 1]. Eigenvalues <= 0 (rank-deficient covariance) cannot sit on a log axis and
 // are left out: the line breaks there and no point is drawn.
 import * as d3 from 'd3';
-import { formatValue, legendLayout, logDomainValues, logTicks } from './chartMath.ts';
+import { formatValue, legendLayout, LEGEND_RESERVE, logDomainValues, logTicks } from './chartMath.ts';
 import { GridAxes } from './GridAxes.tsx';
 import './charts.css';
 
@@ -36,7 +36,7 @@ const tailText = (s: SpectrumSeries) =>
   `${s.name} (tail after ${s.spectrum.length}: ${Number.isFinite(s.tail) ? `${(s.tail * 100).toFixed(1)}%` : '–'})`;
 
 export function SpectrumChart({ series, width, height = 240, label = 'Eigenvalue spectrum of the final hidden state' }: SpectrumChartProps) {
-  const legend = legendLayout(series.map(tailText), Math.max(width - 70, 100));
+  const legend = legendLayout(series.map(tailText), Math.max(width - LEGEND_RESERVE, 100));
   const margin = { top: 10 + legend.rows * 16, right: 16, bottom: 34, left: 54 };
   const plotRight = width - margin.right;
   const plotBottom = height - margin.bottom;

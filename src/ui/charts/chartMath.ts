@@ -251,6 +251,9 @@ export interface LegendSlot {
   width: number;
 }
 
+/** Width a chart's legend leaves free: the left margin and, at the right, the SVG/PNG export buttons. */
+export const LEGEND_RESERVE = 140;
+
 /**
  * Lay legend entries out left to right, wrapping to a new row when the next one would pass
  * `maxWidth`. Text width is estimated (no DOM to measure): `charWidth` px per character.
