@@ -47,6 +47,8 @@ export function formatEta(seconds: number): string {
 export function App() {
   // read once: later the address bar follows the config in use
   const [shared] = useState(() => decodeExperiment(location.search));
+  // a reload restores the config from the address bar too, without greeting it as a shared link
+  const [reloaded] = useState(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'reload');
   const [firstConfig] = useState(() => (shared ? linkStartConfig(shared) : START_CONFIG));
   const engine = useRef<Comlink.Remote<TrainerApi> | null>(null);
   const [info, setInfo] = useState<EngineInfo | null>(null);
@@ -276,7 +278,7 @@ export function App() {
         </div>
       </header>
       {error && <div className="error page-error" role="alert">{error}</div>}
-      {shared && info && (
+      {shared && info && (!reloaded || shared.notices.length > 0) && (
         <SharedNotice config={resolveConfig(shared.config)} shared={shared}
           own={JSON.stringify(info.config) === JSON.stringify(resolveConfig(shared.config)) ? own : null}
           canRun={!running && (last?.step ?? 0) < steps} onRun={start} />
