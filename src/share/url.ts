@@ -36,7 +36,6 @@ const KEYS: readonly (readonly [key: string, section: Section, field: string, ki
 const TASK_PREFIX = 'task.';
 /** The uploaded file a data.corpus=upload link needs (the receiver supplies the same file). */
 const UPLOAD_KEYS = { file: 'name', bytes: 'size', sha: 'sha256' } as const;
-const OTHER_KEYS = ['v', 'p', 'fp'];
 
 export interface SharedExperiment {
   /** the fields the link sets (valid together); missing ones take the defaults */
@@ -140,7 +139,7 @@ export function decodeExperiment(search: string): SharedExperiment | null {
       } else if (key in UPLOAD_KEYS) {
         const field = UPLOAD_KEYS[key as keyof typeof UPLOAD_KEYS];
         upload[field] = field === 'size' ? parseValue(raw, 'int') : raw;
-      } else if (!OTHER_KEYS.includes(key)) {
+      } else {
         notices.push(`The link has an unknown field ${show(key)}; it was ignored.`);
       }
     } catch (e) {

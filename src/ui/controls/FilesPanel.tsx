@@ -42,7 +42,7 @@ export function FilesPanel({ engine, info, history, evals, running, onImported }
 
   const saveCheckpoint = () => act(async () => {
     const bytes = await engine!.exportCheckpoint(run);
-    const step = run === 'nitp' ? history.nitp.at(-1)?.step ?? 0 : history.ntp.at(-1)?.step ?? 0;
+    const step = history[run].at(-1)?.step ?? 0;
     downloadBlob(`nitp-lab-${run}-step${step}.safetensors`, new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
     return `Saved the ${RUN_LABELS[run]} run's checkpoint (${(bytes.length / 1024).toFixed(0)} KiB).`;
   });
