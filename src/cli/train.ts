@@ -25,7 +25,8 @@ import { FileBpeCache } from '../data/bpeCacheNode.ts';
 import { readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { Trainer, type StepMetrics } from '../train/trainer.ts';
-import { Evaluator, type EvalRecord } from '../train/evaluator.ts';
+import { Evaluator } from '../train/evaluator.ts';
+import type { EvalRecord } from '../train/protocol.ts';
 import { loadDataset } from '../data/runData.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
 

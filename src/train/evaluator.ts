@@ -12,47 +12,13 @@ import { Program, type Binding } from '../gpu/program.ts';
 import { createStorage, readFloats } from '../gpu/buffers.ts';
 import { covarianceScratchFloats, covarianceStats, pairCosines, project, rowCosines } from '../gpu/ops/metrics.ts';
 import { covarianceStatsLayout, layerGeometry } from '../metrics/geometry.ts';
-import { DEFAULT_PAIRS, drawPairs, histogram, type Histogram } from '../metrics/anisotropy.ts';
+import { DEFAULT_PAIRS, drawPairs, histogram } from '../metrics/anisotropy.ts';
 import { spectrumSummary } from '../metrics/effectiveRank.ts';
 import { DEFAULT_PCA_SAMPLE, axesForUpload, pcaSampleRows, stablePcaAxes, type PcaAxes } from '../metrics/pca.ts';
 import { linearProbe } from '../metrics/probe.ts';
 import { POS_COUNT } from '../data/pos.ts';
 import type { Trainer } from './trainer.ts';
-
-/** "final" is h = LN_f(x_L); numbers are residual-stream layers (0 = embedding output). */
-export type LayerId = number | 'final';
-
-export interface LayerMetrics {
-  layer: LayerId;
-  erank: number;
-  anisotropy: number;
-  norm: number; // mean ‖h‖
-  spectrum: number[]; // top SPECTRUM_TOP normalised eigenvalues, largest first
-  tail: number; // normalised mass of the remaining eigenvalues
-}
-
-export interface PcaSnapshot {
-  points: Float32Array; // (n, 3) coordinates on the three stable axes
-  rows: Uint32Array; // (n) positions b*T + t in the evaluation batch
-  explained: number[]; // (3) fraction of variance per axis
-  meanProjection: number[]; // (3) the mean hidden state on the axes: raw coordinates = points + meanProjection
-}
-
-export interface EvalRecord {
-  step: number;
-  valNtp: number;
-  valAux: number | null;
-  layers: LayerMetrics[];
-  pca: PcaSnapshot;
-  /** cos(P(h_t), z_{t+s}) over the evaluation batch, when the run has an NITP head (or head "none") */
-  alignment: Histogram | null;
-}
-
-export interface ProbeRecord {
-  layer: LayerId;
-  accuracy: number;
-  chance: number;
-}
+import type { EvalRecord, LayerId, LayerMetrics, ProbeRecord } from './protocol.ts';
 
 export const SPECTRUM_TOP = 16;
 const ALIGN = 64; // floats: 256-byte offsets

@@ -4,11 +4,60 @@
 // The lab trains a pair: "ntp" (λ = 0) and "nitp" (the config as given), in lock-step on the same
 // batches, from bit-identical backbone weights.
 import type { PartialRunConfig, RunConfig } from '../model/config.ts';
-import type { EvalLosses, StepMetrics } from './trainer.ts';
-import type { EvalRecord, ProbeRecord } from './evaluator.ts';
+import type { Histogram } from '../metrics/anisotropy.ts';
 import type { SamplingOptions } from './generate.ts';
 
-export type { EvalLosses, EvalRecord, ProbeRecord, SamplingOptions, StepMetrics };
+export type { Histogram, SamplingOptions };
+
+export interface StepMetrics {
+  step: number; // 1-based: the update this record belongs to
+  lr: number;
+  loss: number; // ntp + λ·aux of the batch, before its update
+  ntp: number;
+  aux: number | null; // null when λ = 0
+  gradNorm: number; // before clipping
+  clipScale: number;
+}
+
+export interface EvalLosses {
+  valNtp: number;
+  valAux: number | null;
+}
+
+/** "final" is h = LN_f(x_L); numbers are residual-stream layers (0 = embedding output). */
+export type LayerId = number | 'final';
+
+export interface LayerMetrics {
+  layer: LayerId;
+  erank: number;
+  anisotropy: number;
+  norm: number; // mean ‖h‖
+  spectrum: number[]; // top SPECTRUM_TOP normalised eigenvalues, largest first
+  tail: number; // normalised mass of the remaining eigenvalues
+}
+
+export interface PcaSnapshot {
+  points: Float32Array; // (n, 3) coordinates on the three stable axes
+  rows: Uint32Array; // (n) positions b*T + t in the evaluation batch
+  explained: number[]; // (3) fraction of variance per axis
+  meanProjection: number[]; // (3) the mean hidden state on the axes: raw coordinates = points + meanProjection
+}
+
+export interface EvalRecord {
+  step: number;
+  valNtp: number;
+  valAux: number | null;
+  layers: LayerMetrics[];
+  pca: PcaSnapshot;
+  /** cos(P(h_t), z_{t+s}) over the evaluation batch, when the run has an NITP head (or head "none") */
+  alignment: Histogram | null;
+}
+
+export interface ProbeRecord {
+  layer: LayerId;
+  accuracy: number;
+  chance: number;
+}
 
 export type RunName = 'ntp' | 'nitp';
 export const RUNS: readonly RunName[] = ['ntp', 'nitp'];

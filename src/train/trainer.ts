@@ -15,21 +15,9 @@ import { GptGpu } from '../model/gpt.ts';
 import { type RunConfig, usesAuxLoss } from '../model/config.ts';
 import { initParams, modelShape, paramLayout, parameterSpecs, type ModelShape, type ParamLayout } from '../model/params.ts';
 import type { Batch, BatchSource, Dataset } from '../data/dataset.ts';
+import type { EvalLosses, StepMetrics } from './protocol.ts';
 
-export interface StepMetrics {
-  step: number; // 1-based: the update this record belongs to
-  lr: number;
-  loss: number; // ntp + λ·aux of the batch, before its update
-  ntp: number;
-  aux: number | null; // null when λ = 0
-  gradNorm: number; // before clipping
-  clipScale: number;
-}
-
-export interface EvalLosses {
-  valNtp: number;
-  valAux: number | null;
-}
+export type { EvalLosses, StepMetrics };
 
 const RING_STEPS = 256; // steps of scalars kept on the GPU between readbacks
 

@@ -20,7 +20,7 @@
 // (snapshot.rows[i]), not by point index.
 import { useEffect, useId, useMemo, useRef, useState, type PointerEvent } from 'react';
 import * as d3 from 'd3';
-import type { PcaSnapshot } from '../../train/evaluator.ts';
+import type { PcaSnapshot } from '../../train/protocol.ts';
 import { POS_DESCRIPTIONS, POS_TAGS, SPACE_ID } from '../../data/pos.ts';
 import {
   POS_COLORS, logTicks, placeTooltip, pointIndex, posName, scatterColors, sequentialColor, visibleText,

@@ -5,7 +5,7 @@
 // every record has the same chance (its value in the legend), else one per layer group. d3 computes the band and linear
 // scales, React renders SVG.
 import * as d3 from 'd3';
-import type { ProbeRecord } from '../../train/evaluator.ts';
+import type { ProbeRecord } from '../../train/protocol.ts';
 import { commonValue, layerLabel, orderLayers } from './chartMath.ts';
 import './charts.css';
 
