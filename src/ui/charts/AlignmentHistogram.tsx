@@ -5,7 +5,7 @@
 // mean). d3 computes the scales, React renders SVG.
 import * as d3 from 'd3';
 import type { Histogram } from '../../metrics/anisotropy.ts';
-import { histogramMean } from './chartMath.ts';
+import { histogramMean } from './histogram.ts';
 import './charts.css';
 
 export interface AlignmentHistogramProps {

@@ -1,5 +1,5 @@
 // GridAxes.tsx: the grid lines and tick labels shared by the x/y charts (SVG fragment).
-import { formatValue } from './chartMath.ts';
+import { formatValue } from './ticks.ts';
 
 interface Props {
   xTicks: readonly number[];

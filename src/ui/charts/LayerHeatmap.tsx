@@ -11,10 +11,12 @@
 // onCursor gets its step; the shared cursor (cursorStep) is drawn as a vertical rule.
 import { useRef, useState, type PointerEvent } from 'react';
 import * as d3 from 'd3';
-import { cellEdges, COLOR_SCHEMES, formatValue, placeTooltip, type ColorScheme, type LayerRow } from './chartMath.ts';
+import { cellEdges, COLOR_SCHEMES, type ColorScheme, type LayerRow } from './heatmap.ts';
+import { formatValue } from './ticks.ts';
+import { placeTooltip } from './layout.ts';
 import './charts.css';
 
-export type { ColorScheme, LayerRow } from './chartMath.ts';
+export type { ColorScheme, LayerRow } from './heatmap.ts';
 
 export interface LayerHeatmapProps {
   /** drawn above the cells and used in the accessible name, e.g. "NTP: effective rank" */

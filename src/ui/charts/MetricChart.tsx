@@ -9,10 +9,11 @@
 // The tooltip lists smoothed values (what is drawn), with the raw value beside when smoothing > 0.
 import { useMemo, useRef, type KeyboardEvent, type PointerEvent } from 'react';
 import * as d3 from 'd3';
-import {
-  clampForLog, dataDomain, emaSmooth, formatValue, legendLayout, LEGEND_RESERVE, logDomainValues, logTicks,
-  nearestStep, placeTooltip, snapToData, stepBeside, type StepPoint,
-} from './chartMath.ts';
+import { emaSmooth, type StepPoint } from './smoothing.ts';
+import { clampForLog, dataDomain, logDomainValues } from './domains.ts';
+import { formatValue, logTicks } from './ticks.ts';
+import { legendLayout, LEGEND_RESERVE, placeTooltip } from './layout.ts';
+import { nearestStep, snapToData, stepBeside } from './stepCursor.ts';
 import { GridAxes } from './GridAxes.tsx';
 import './charts.css';
 

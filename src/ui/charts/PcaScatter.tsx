@@ -22,10 +22,12 @@ import { useEffect, useId, useMemo, useRef, useState, type PointerEvent } from '
 import * as d3 from 'd3';
 import type { PcaSnapshot } from '../../train/protocol.ts';
 import { POS_DESCRIPTIONS, POS_TAGS, SPACE_ID } from '../../data/pos.ts';
-import {
-  POS_COLORS, logTicks, placeTooltip, pointIndex, posName, scatterColors, sequentialColor, visibleText,
-  type ColorBy, type PlotDomain, type ScatterLabels, type TokenContext,
-} from './chartMath.ts';
+import { POS_COLORS, posName, scatterColors, sequentialColor, type ColorBy, type ScatterLabels } from './pcaColors.ts';
+import type { PlotDomain } from './pcaDomain.ts';
+import { pointIndex } from './pointIndex.ts';
+import { visibleText, type TokenContext } from './tokenContext.ts';
+import { logTicks } from './ticks.ts';
+import { placeTooltip } from './layout.ts';
 import './charts.css';
 
 export type PcaAxesPair = [0, 1] | [0, 2] | [1, 2];

@@ -6,7 +6,7 @@
 // scales, React renders SVG.
 import * as d3 from 'd3';
 import type { ProbeRecord } from '../../train/protocol.ts';
-import { commonValue, layerLabel, orderLayers } from './chartMath.ts';
+import { commonValue, layerLabel, orderLayers } from './layers.ts';
 import './charts.css';
 
 export interface ProbeRun {

@@ -7,7 +7,9 @@
 // fraction in [0, 1]. Eigenvalues <= 0 (rank-deficient covariance) cannot sit on a log axis and
 // are left out: the line breaks there and no point is drawn.
 import * as d3 from 'd3';
-import { formatValue, legendLayout, LEGEND_RESERVE, logDomainValues, logTicks } from './chartMath.ts';
+import { formatValue, logTicks } from './ticks.ts';
+import { legendLayout, LEGEND_RESERVE } from './layout.ts';
+import { logDomainValues } from './domains.ts';
 import { GridAxes } from './GridAxes.tsx';
 import './charts.css';
 
