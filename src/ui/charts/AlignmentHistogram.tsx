@@ -1,7 +1,7 @@
 // AlignmentHistogram.tsx: the distribution of the NITP alignment cosines cos(P(h_t), z_{t+s}) over
 // the evaluation batch (metrics/anisotropy.ts Histogram: edges (bins + 1), counts (bins),
 // outside) as bars on the histogram's range (normally [−1, 1]), with the mean as a dashed rule.
-// The mean comes from the bin centres (chartMath histogramMean: within half a bin of the exact
+// The mean comes from the bin centres (histogram.ts histogramMean: within half a bin of the exact
 // mean). d3 computes the scales, React renders SVG.
 import * as d3 from 'd3';
 import type { Histogram } from '../../metrics/anisotropy.ts';

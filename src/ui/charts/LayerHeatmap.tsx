@@ -1,12 +1,12 @@
 // LayerHeatmap.tsx: one scalar (effective rank, anisotropy, ...) of ONE run as a layer × step
 // heatmap: x = evaluation step, y = hidden state (x0 at the bottom, "final" at the top), colour =
 // value on a d3-scale-chromatic sequential scheme over a fixed `domain`. Pass the same domain to
-// the NTP and NITP heatmaps (chartMath.heatmapDomain) so equal colours mean equal values.
+// the NTP and NITP heatmaps (heatmap.ts heatmapDomain) so equal colours mean equal values.
 // d3 computes the scales, React renders SVG rects.
 //
 // Shapes: evals (n) in step order, each with values (L) aligned with layerLabels (L); a value that
 // is null or not finite is drawn grey. Each cell spans halfway to its neighbouring steps
-// (chartMath.cellEdges), so unevenly spaced evaluations leave no gaps.
+// (heatmap.ts cellEdges), so unevenly spaced evaluations leave no gaps.
 // Hover: the cell under the pointer is outlined with a box giving layer, step and value, and
 // onCursor gets its step; the shared cursor (cursorStep) is drawn as a vertical rule.
 import { useRef, useState, type PointerEvent } from 'react';

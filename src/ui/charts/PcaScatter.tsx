@@ -2,8 +2,8 @@
 // PcaSnapshot: points (n, 3) on three stable axes, rows (n) = b*T + t in the evaluation batch).
 // Canvas draws the points (n ≈ 1,000+: a new path only where the colour changes); an SVG
 // overlay draws the axes, the origin/mean markers and the hover ring; an HTML tooltip names the
-// hovered token (nearest point within 14 px, d3.quadtree via chartMath pointIndex). Colours:
-// chartMath POS_COLORS (Tableau10-based, 13 classes with SPACE; whitespace drawn first, beneath
+// hovered token (nearest point within 14 px, d3.quadtree via pointIndex.ts). Colours:
+// pcaColors.ts POS_COLORS (Tableau10-based, 13 classes with SPACE; whitespace drawn first, beneath
 // the words), or viridis for position (linear) and frequency (symlog) with a colour bar.
 //
 // Coordinates. The snapshot's points are centred: (h − mean)·axis_j. The "raw" view
@@ -41,7 +41,7 @@ export interface PcaScatterProps {
   colorBy: ColorBy;
   /** per batch row b*T + t: tag, training-text count and position of the token */
   labels: ScatterLabels;
-  /** the token at a batch row and its neighbours, for the tooltip (see chartMath tokenContext) */
+  /** the token at a batch row and its neighbours, for the tooltip (see tokenContext.ts) */
   tokenText: (row: number) => TokenContext;
   /** x and y ranges, shared between runs and stable across steps (robustSymmetricDomain) */
   domain: PlotDomain;
