@@ -1,6 +1,7 @@
 // program.ts: a fixed list of GPU commands, recorded once per run and encoded every step.
 // Shapes are fixed for a run, so pipelines, bind groups and uniform buffers are all made at
 // record time; encoding a step is then a loop over prepared dispatches (no allocation).
+import { createStorage } from './buffers.ts';
 
 export type Binding = GPUBufferBinding;
 
@@ -22,7 +23,12 @@ export interface DispatchSpec {
   workgroups: [number, number?, number?];
 }
 
-const MAX_WORKGROUPS_PER_DIM = 65535;
+/**
+ * WebGPU's default maxComputeWorkgroupsPerDimension, the most workgroups a dispatch may have along
+ * x, y or z (requestGpu asks for no more). The one definition: launchers use grid() for counts
+ * that may exceed it, and dispatch() rejects larger counts.
+ */
+export const MAX_WORKGROUPS_PER_DIM = 65535;
 
 /** Caches shader modules and pipelines per device: one pipeline per (code, entry point, constants). */
 class PipelineCache {
@@ -101,7 +107,7 @@ export class Program {
 
   /** A zero-filled storage buffer of `floats` floats that lives as long as the program (op scratch). */
   scratch(floats: number, label?: string): GPUBuffer {
-    const buffer = this.device.createBuffer({ label, size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage: 0x80 | 0x4 | 0x8 });
+    const buffer = createStorage(this.device, floats, label);
     this.owned.push(buffer);
     return buffer;
   }
@@ -174,4 +180,16 @@ function encodeCommands(encoder: GPUCommandEncoder, commands: readonly Command[]
 /** Number of workgroups of `size` threads needed to cover `n` items. */
 export function groups(n: number, size: number): number {
   return Math.ceil(n / size);
+}
+
+/**
+ * A 2-D grid of at least `count` workgroups: [count, 1] up to MAX_WORKGROUPS_PER_DIM, else the
+ * fewest rows y that fit, of ceil(count / y) workgroups each. Kernels number workgroups
+ * wid.y * nwg.x + wid.x (threads gid.y * nwg.x * WG + gid.x) and skip those at or past `count`
+ * (fewer than y of them), so results do not depend on the grid's shape.
+ */
+export function grid(count: number): [number, number] {
+  if (count <= MAX_WORKGROUPS_PER_DIM) return [count, 1];
+  const y = Math.ceil(count / MAX_WORKGROUPS_PER_DIM);
+  return [Math.ceil(count / y), y];
 }

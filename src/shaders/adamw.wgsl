@@ -1,4 +1,4 @@
-// adamw.wgsl: the optimizer step on the GPU (NITP.md §4), with nothing read back to the CPU.
+// adamw.wgsl: the optimizer step on the GPU (docs/method.md), with nothing read back to the CPU.
 //   optimizerPrepare (1 thread): stepCounter += 1 (s = the update being prepared, 1-based);
 //     scalars[GRAD_NORM] = sqrt(sum of partials, in order); scalars[CLIP] = clip_grad_norm_'s factor;
 //     scalars[LR] = lr_s; scalars[LOSS] = scalars[NTP] + λ·scalars[AUX].
@@ -6,7 +6,8 @@
 //   adamwUpdate / adamwTail: params, m, v (n) updated in place (=) from grads (n):
 //     g = clip·grad; m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²; m̂ = m/(1−β1^s); v̂ = v/(1−β2^s);
 //     θ = θ − lr_s (m̂/(√v̂ + ε) + wd θ), wd only for flat index < decayFloats.
-//     adamwUpdate does floor(n/4) vec4s (2-D grid past 65535 workgroups), adamwTail the n % 4 rest.
+//     adamwUpdate does floor(n/4) vec4s (2-D grid past 65535 workgroups, gpu/program.ts grid()),
+//     adamwTail the n % 4 rest.
 // Slot numbers must match SCALAR_* in gpu/ops/optimizer.ts.
 override WG: u32 = 64;
 

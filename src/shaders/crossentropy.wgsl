@@ -9,8 +9,9 @@
 //   it in the gradient pass; the one value read by another thread, the target logit (lane 0, for
 //   the loss), is read before a storageBarrier that precedes every write.
 // Work split: TPR threads per row (a power of two), WG / TPR rows per workgroup, workgroups on a
-// 2-D grid (workgroup = wid.y * nwg.x + wid.x) so N may exceed 65535. TPR = 1 (one thread per row)
-// uses no workgroup memory and no barrier: on SwiftShader barriers cost ~10x the arithmetic.
+// 2-D grid (workgroup = wid.y * nwg.x + wid.x, gpu/program.ts grid()) so the workgroups may exceed
+// 65535 (MAX_WORKGROUPS_PER_DIM there). TPR = 1 (one thread per row) uses no workgroup memory and
+// no barrier: on SwiftShader barriers cost ~10x the arithmetic.
 // Row statistics by online softmax (relative to the running row max): each thread walks columns
 // lane, lane + TPR, ... in order keeping (max, sum exp(x - max)); a fixed binary tree merges the
 // TPR pairs of a row. No atomics: the same inputs and (WG, TPR) give bit-identical outputs.

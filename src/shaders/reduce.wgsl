@@ -43,7 +43,8 @@ fn meanReduce(@builtin(local_invocation_index) lid: u32) {
   }
 }
 
-// Workgroups on a 2-D grid (x up to 65535): element i = gid.y * (nwg.x * WG) + gid.x.
+// Workgroups on a 2-D grid (gpu/program.ts grid(), x up to its MAX_WORKGROUPS_PER_DIM = 65535):
+// element i = gid.y * (nwg.x * WG) + gid.x.
 @compute @workgroup_size(WG)
 fn addInPlace4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.y * nwg.x * WG + gid.x;

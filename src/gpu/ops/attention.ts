@@ -18,8 +18,11 @@ function dims(B: number, T: number, C: number, NH: number): ArrayBuffer {
   return data;
 }
 
-/** A thread per (head, block of 8 positions): B=32, NH=16, T=1024 is 1024 workgroups, far below 65535. */
-function grid(B: number, T: number, NH: number): [number] {
+/**
+ * A thread per (head, block of 8 positions), on a 1-D grid: B=32, NH=16, T=1024 is 1024
+ * workgroups, far below MAX_WORKGROUPS_PER_DIM (program.ts; dispatch() rejects more).
+ */
+function workgroupsFor(B: number, T: number, NH: number): [number] {
   return [groups(B * NH * Math.ceil(T / 8), WG)];
 }
 
@@ -34,7 +37,7 @@ export function attentionForward(p: Program, out: Binding, att: Binding, inp: Bi
     code, entryPoint: 'attentionForward', constants: { WG },
     bindings: [out, att, inp],
     uniform: { binding: 3, data: dims(B, T, C, NH) },
-    workgroups: grid(B, T, NH),
+    workgroups: workgroupsFor(B, T, NH),
   });
 }
 
@@ -53,7 +56,7 @@ export function attentionBackward(
   B: number, T: number, C: number, NH: number,
 ): void {
   const uniform = { binding: 3, data: dims(B, T, C, NH) };
-  const workgroups = grid(B, T, NH);
+  const workgroups = workgroupsFor(B, T, NH);
   p.dispatch({
     code, entryPoint: 'attentionBackwardQuery', constants: { WG },
     bindings: [, att, inp, , dinp, dpreatt, datt, dout], uniform, workgroups,

@@ -4,8 +4,8 @@
 // last (its contents are overwritten; one scratch can serve every layer of a program).
 import common from '../../shaders/common.wgsl?raw';
 import metrics from '../../shaders/metrics.wgsl?raw';
-import { groups, type Binding, type Program } from '../program.ts';
-import { grid, isSoftwareGpu } from './reduce.ts';
+import { MAX_WORKGROUPS_PER_DIM, grid, groups, type Binding, type Program } from '../program.ts';
+import { isSoftwareGpu } from './reduce.ts';
 import { covarianceStatsLayout } from '../../metrics/geometry.ts';
 
 const code = common + metrics;
@@ -27,7 +27,6 @@ const GRAM_ROWS_GPU = 32;
 const SMALL_WG_SOFTWARE = 4;
 /** Cap on the partial Grams (floats): 16 MB, e.g. 31 chunks at C = 512. */
 const MAX_GRAM_FLOATS = 1 << 22;
-const MAX_GROUPS = 65535;
 
 function align64(floats: number): number {
   return Math.ceil(floats / 64) * 64;
@@ -58,9 +57,9 @@ export function covariancePlan(device: GPUDevice, N: number, C: number, kind: 's
   const C4 = Math.ceil(C / 4);
   const nb = Math.ceil(C / 8);
   const pairs = (nb * (nb + 1)) / 2;
-  const meanRows = Math.max(MEAN_ROWS, Math.ceil(N / MAX_GROUPS));
+  const meanRows = Math.max(MEAN_ROWS, Math.ceil(N / MAX_WORKGROUPS_PER_DIM));
   const meanChunks = Math.ceil(N / meanRows);
-  const maxGramChunks = Math.max(1, Math.min(MAX_GROUPS, Math.floor(MAX_GRAM_FLOATS / (pairs * 64))));
+  const maxGramChunks = Math.max(1, Math.min(MAX_WORKGROUPS_PER_DIM, Math.floor(MAX_GRAM_FLOATS / (pairs * 64))));
   const gramRows = Math.max(software ? GRAM_ROWS_SOFTWARE : GRAM_ROWS_GPU, Math.ceil(N / maxGramChunks));
   const gramChunks = Math.ceil(N / gramRows);
   const gramOffset = align64(meanChunks * 2 * C4 * 4);

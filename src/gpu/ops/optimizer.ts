@@ -12,7 +12,7 @@
 import common from '../../shaders/common.wgsl?raw';
 import gradnorm from '../../shaders/gradnorm.wgsl?raw';
 import adamwShader from '../../shaders/adamw.wgsl?raw';
-import { groups, type Binding, type Program } from '../program.ts';
+import { grid, groups, type Binding, type Program } from '../program.ts';
 import type { LrSchedule } from '../../ref/optimizer.ts';
 
 const normCode = common + gradnorm;
@@ -25,7 +25,6 @@ const WG = 64;
 const MIN_VEC4_PER_PARTIAL = WG * 64;
 /** optimizerPrepare adds the partials in one thread; more would only make it slower. */
 const MAX_PARTIALS = 1024;
-const MAX_WORKGROUPS_X = 65535;
 
 // Scalar slots (must match the constants in shaders/adamw.wgsl).
 export const SCALAR_LOSS = 0; // L = NTP + λ·AUX, written by optimizerPrepare
@@ -119,13 +118,6 @@ export function optimizerPrepare(
     uniform: { binding: 13, data },
     workgroups: [1],
   });
-}
-
-/** Workgroup grid for `total` workgroups: 1-D up to 65535, else 2-D (the shader uses num_workgroups.x). */
-function grid(total: number): [number, number] {
-  if (total <= MAX_WORKGROUPS_X) return [total, 1];
-  const y = Math.ceil(total / MAX_WORKGROUPS_X);
-  return [Math.ceil(total / y), y];
 }
 
 /**

@@ -3,11 +3,10 @@
 // their tests compare against plain loops.
 import common from '../../shaders/common.wgsl?raw';
 import reduce from '../../shaders/reduce.wgsl?raw';
-import { groups, type Binding, type Program } from '../program.ts';
+import { grid, groups, type Binding, type Program } from '../program.ts';
 
 const code = common + reduce;
 const ADD_WG = 256;
-const MAX_GROUPS = 65535;
 
 function dims(n: number, outIndex: number, scale: number): ArrayBuffer {
   const data = new ArrayBuffer(12);
@@ -43,18 +42,9 @@ export function rowLayout(device: GPUDevice, n: number): RowLayout {
   return { WG: wg, TPR: wg };
 }
 
-/** Workgroups for `rows` rows under `layout`, on a 2-D grid. */
+/** Workgroups for `rows` rows under `layout`, on a 2-D grid (program.ts grid()). */
 export function rowGrid(rows: number, layout: RowLayout): [number, number] {
   return grid(Math.ceil(rows / (layout.WG / layout.TPR)));
-}
-
-/**
- * A 2-D grid of `count` workgroups (x at most 65535): kernels index them as
- * wid.y * nwg.x + wid.x and ignore those past `count` (at most gx - 1 of them).
- */
-export function grid(count: number): [number, number] {
-  const gx = Math.min(count, MAX_GROUPS);
-  return [gx, gx === 0 ? 1 : Math.ceil(count / gx)];
 }
 
 /** The byte range [offset, offset + bytes) of a binding. */
