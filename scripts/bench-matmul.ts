@@ -63,8 +63,8 @@ function workerCpuNs(): number | null {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const { device, architecture, description } = await nodeGpu();
-console.log(`adapter: ${description}; default variant: ${matmulVariantFor(architecture)}`);
+const { device, description } = await nodeGpu();
+console.log(`adapter: ${description}; default variant: ${matmulVariantFor(device.adapterInfo)}`);
 console.log(`${'shape'.padEnd(24)} ${'M'.padStart(5)} ${'N'.padStart(5)} ${'K'.padStart(5)}  variant     ms/matmul  GFLOP/s  cpu-normalised`);
 
 async function bench(s: Shape, variant: MatmulVariant): Promise<void> {

@@ -100,9 +100,13 @@ async function check(device: GPUDevice, cases: Case[]): Promise<void> {
 
 describe('GPU matmul', () => {
   it('picks the register kernel on SwiftShader only', () => {
-    expect(matmulVariantFor('swiftshader')).toBe('registers');
-    expect(matmulVariantFor('ampere')).toBe('workgroup');
-    expect(matmulVariantFor('')).toBe('workgroup');
+    expect(matmulVariantFor({ architecture: 'swiftshader' })).toBe('registers');
+    expect(matmulVariantFor({ architecture: 'ampere' })).toBe('workgroup');
+    expect(matmulVariantFor({ architecture: '' })).toBe('workgroup');
+    expect(matmulVariantFor(undefined)).toBe('workgroup');
+    // description and vendor count only where architecture is empty
+    expect(matmulVariantFor({ architecture: '', description: 'SwiftShader Device (Subzero)' })).toBe('registers');
+    expect(matmulVariantFor({ architecture: 'ampere', description: 'SwiftShader' })).toBe('workgroup');
   });
 
   // Every pipeline costs ~0.25-0.4 s of SwiftShader compile time (CPU), so: the register kernel

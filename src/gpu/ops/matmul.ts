@@ -3,6 +3,7 @@
 // deterministic bias-gradient kernel. Semantics (= / +=) are documented on each function.
 import common from '../../shaders/common.wgsl?raw';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
+import { isSoftwareAdapter, type AdapterIdentity } from '../device.ts';
 import { groups, type Binding, type Program } from '../program.ts';
 
 const code = common + matmulWgsl;
@@ -37,23 +38,23 @@ export interface MatmulSpec {
   accumulate?: boolean;
   /** default { kind: 'none' } */
   epilogue?: MatmulEpilogue;
-  /** default: matmulVariantFor(the device's adapter architecture) */
+  /** default: matmulVariantFor(the device's adapterInfo) */
   variant?: MatmulVariant;
 }
 
 const EPILOGUE_CODE = { none: 0, gelu: 1, swiglu: 2, geluBackward: 3, swigluBackward: 4 } as const;
 
 /**
- * The matmul kernel for an adapter (PERF-NOTES.md): on SwiftShader every thread-dependent load is
- * an emulated gather and barriers are costly, so the register-blocked kernel (no workgroup memory)
- * is ~1.5x faster; real GPUs want workgroup-memory tiles.
+ * The matmul kernel for an adapter: on SwiftShader (isSoftwareAdapter) every thread-dependent load
+ * is an emulated gather and barriers are costly, so the register-blocked kernel (no workgroup
+ * memory) is ~1.5x faster; real GPUs want workgroup-memory tiles (docs/architecture.md).
  */
-export function matmulVariantFor(architecture: string): MatmulVariant {
-  return /swiftshader/i.test(architecture) ? 'registers' : 'workgroup';
+export function matmulVariantFor(info: AdapterIdentity | undefined): MatmulVariant {
+  return isSoftwareAdapter(info) ? 'registers' : 'workgroup';
 }
 
 function defaultVariant(p: Program): MatmulVariant {
-  return matmulVariantFor(p.device.adapterInfo?.architecture ?? '');
+  return matmulVariantFor(p.device.adapterInfo);
 }
 
 // Kernels bind every tensor as array<vec4<f32>>, so a binding's size must be a multiple of 16
@@ -171,7 +172,7 @@ export function matmul(p: Program, spec: MatmulSpec): void {
 // Threads of 16x8 outputs; the workgroup shape that wastes the least work at the edges (threads
 // past the edge still run: N = 97 in 4x4 workgroups, 32 columns each, computes 128 columns; in
 // 1x16 ones, 104) among those that leave at least 8 workgroups, since SwiftShader spreads work
-// across workgroups only (PERF-NOTES). Ties go to the larger workgroup, listed first.
+// across workgroups only (docs/architecture.md). Ties go to the larger workgroup, listed first.
 const REGISTER_WORKGROUPS = [
   [4, 4], [2, 8], [8, 2], [1, 16], [16, 1],
   [2, 4], [4, 2], [1, 8], [8, 1],

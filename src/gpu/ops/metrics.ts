@@ -4,8 +4,8 @@
 // last (its contents are overwritten; one scratch can serve every layer of a program).
 import common from '../../shaders/common.wgsl?raw';
 import metrics from '../../shaders/metrics.wgsl?raw';
+import { isSoftwareAdapter } from '../device.ts';
 import { MAX_WORKGROUPS_PER_DIM, grid, groups, type Binding, type Program } from '../program.ts';
-import { isSoftwareGpu } from './reduce.ts';
 import { covarianceStatsLayout } from '../../metrics/geometry.ts';
 
 const code = common + metrics;
@@ -51,7 +51,7 @@ export interface CovariancePlan {
  * The plan for (N, C): on SwiftShader ('software') long chunks and 4-thread workgroups, elsewhere
  * ('gpu') short chunks and 64-thread workgroups. Results differ in the last bits between the two.
  */
-export function covariancePlan(device: GPUDevice, N: number, C: number, kind: 'software' | 'gpu' = isSoftwareGpu(device) ? 'software' : 'gpu'): CovariancePlan {
+export function covariancePlan(device: GPUDevice, N: number, C: number, kind: 'software' | 'gpu' = isSoftwareAdapter(device.adapterInfo) ? 'software' : 'gpu'): CovariancePlan {
   if (!(Number.isInteger(N) && N >= 1 && Number.isInteger(C) && C >= 1)) throw new Error(`covarianceStats: need N >= 1, C >= 1, got N=${N} C=${C}`);
   const software = kind === 'software';
   const C4 = Math.ceil(C / 4);

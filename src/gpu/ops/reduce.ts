@@ -3,6 +3,7 @@
 // their tests compare against plain loops.
 import common from '../../shaders/common.wgsl?raw';
 import reduce from '../../shaders/reduce.wgsl?raw';
+import { isSoftwareAdapter } from '../device.ts';
 import { grid, groups, type Binding, type Program } from '../program.ts';
 
 const code = common + reduce;
@@ -24,19 +25,15 @@ export interface RowLayout {
   TPR: number;
 }
 
-/** True on SwiftShader, where workgroup barriers cost ~10x a row's arithmetic (PERF-NOTES). */
-export function isSoftwareGpu(device: GPUDevice): boolean {
-  return device.adapterInfo?.architecture === 'swiftshader';
-}
-
 /**
- * The row layout for `device`: on SwiftShader one thread per row, 16 rows per workgroup (no
- * workgroup memory, no barrier: 10-20x faster there on the lab's shapes); elsewhere one workgroup per row with a power
+ * The row layout for `device`: on SwiftShader (isSoftwareAdapter), where a workgroup barrier costs
+ * ~10x a row's arithmetic, one thread per row, 16 rows per workgroup (no workgroup memory, no
+ * barrier: 10-20x faster there on the lab's shapes); elsewhere one workgroup per row with a power
  * of two in [32, 256] threads, about n/4 (each walks ~4 elements, then a tree).
  * Outputs differ in the last bits between layouts; one device always gets the same one.
  */
 export function rowLayout(device: GPUDevice, n: number): RowLayout {
-  if (isSoftwareGpu(device)) return { WG: 16, TPR: 1 };
+  if (isSoftwareAdapter(device.adapterInfo)) return { WG: 16, TPR: 1 };
   let wg = 32;
   while (wg < 256 && wg * 4 < n) wg *= 2;
   return { WG: wg, TPR: wg };
@@ -58,7 +55,7 @@ function slice(b: Binding, bytes: number): Binding {
  * follows from this number.
  */
 export function meanReduceWorkgroup(device: GPUDevice): number {
-  return isSoftwareGpu(device) ? 64 : 256;
+  return isSoftwareAdapter(device.adapterInfo) ? 64 : 256;
 }
 
 /**
