@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { adamwStep, clipScale, gradientNorm, learningRate, type LrSchedule } from './optimizer.ts';
+import type { LrSchedule } from '../gpu/ops/optimizer.ts';
+import { adamwStep, clipScale, gradientNorm, learningRate } from './optimizer.ts';
 import { Rng } from '../train/rng.ts';
 import { randomArray } from '../test/random.ts';
 import { expectClose } from '../test/compare.ts';

@@ -1,17 +1,10 @@
 // optimizer.ts (reference): learning-rate schedule, global gradient norm, clipping and one AdamW
-// step, in float64 (NITP.md §4). The GPU version is gpu/ops/optimizer.ts + shaders/adamw.wgsl.
+// step, in float64 (method: docs/method.md). The GPU version is gpu/ops/optimizer.ts + shaders/adamw.wgsl.
 //
 // Flat buffers: params, grads, m, v all (n), the flat parameter layout of model/params.ts; weight
 // decay applies to [0, decayFloats) only (2-D tensors come first). Padding floats between tensors
 // are zero in every buffer and stay zero. adamwStep updates params, m and v in place (=).
-import type { Schedule } from '../model/config.ts';
-
-export interface LrSchedule {
-  lr: number; // peak learning rate
-  warmupSteps: number; // W (0 = no warm-up)
-  steps: number; // S, total steps of the run
-  schedule: Schedule;
-}
+import type { LrSchedule } from '../gpu/ops/optimizer.ts';
 
 export interface AdamwHyper {
   beta1: number;
@@ -23,7 +16,7 @@ export interface AdamwHyper {
 }
 
 /**
- * lr_s for the update at step s (1-based), NITP.md §4.
+ * lr_s for the update at step s (1-based), as docs/method.md defines it.
  * "wsd": lr·s/W for s ≤ W, else lr; over the last 20% (s > 0.8·S) lr·(S − s)/(0.2·S), the minimum
  * of both when they overlap. "cosine": warm-up as above, then lr·0.5·(1 + cos(π·(s − W)/(S − W))).
  * Past S the rate stays 0 (never negative, the cosine never rises again).

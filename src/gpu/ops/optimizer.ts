@@ -13,7 +13,7 @@ import common from '../../shaders/common.wgsl?raw';
 import gradnorm from '../../shaders/gradnorm.wgsl?raw';
 import adamwShader from '../../shaders/adamw.wgsl?raw';
 import { grid, groups, type Binding, type Program } from '../program.ts';
-import type { LrSchedule } from '../../ref/optimizer.ts';
+import type { Schedule } from '../../model/config.ts';
 
 const normCode = common + gradnorm;
 const adamwCode = common + adamwShader;
@@ -37,6 +37,14 @@ export const SCALAR_BIAS1 = 6; // 1 − β1^s (written by adamw)
 export const SCALAR_BIAS2 = 7; // 1 − β2^s (written by adamw)
 /** floats in the scalars buffer, the row the trainer copies into its readback ring each step */
 export const SCALAR_COUNT = 8;
+
+/** The learning-rate schedule of a run (ref/optimizer.ts learningRate gives lr_s in float64). */
+export interface LrSchedule {
+  lr: number; // peak learning rate
+  warmupSteps: number; // W (0 = no warm-up)
+  steps: number; // S, total steps of the run
+  schedule: Schedule;
+}
 
 export interface OptimizerSettings extends LrSchedule {
   /** max global L2 norm of the gradients; 0 disables clipping */
