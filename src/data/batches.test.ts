@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchSampler, splitInputsTargets, unigramEntropy } from './batches.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 const arange = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
 

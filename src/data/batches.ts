@@ -1,10 +1,10 @@
 // batches.ts: training batches from a token stream, and the unigram baseline loss.
 // A batch is (B, T+1) token ids: B windows of T+1 consecutive tokens at uniformly random offsets
-// in [0, n - T - 1], drawn from the run's seeded "batches" stream (src/train/rng.ts), so an NTP
+// in [0, n - T - 1], drawn from the run's seeded "batches" stream (src/util/rng.ts), so an NTP
 // and an NITP run with one seed see the same batches. inputs = window[0..T-1] and
 // targets = window[1..T] give the T (input, next-token) pairs of each window.
 
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 function checkBT(B: number, T: number): void {
   if (!Number.isSafeInteger(B) || B < 1) throw new Error(`batch size B must be a positive integer, got ${B}`);

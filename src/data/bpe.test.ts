@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { BPE_SPLIT, BpeTokenizer, MAX_CHUNK, splitChunks, trainBpe, type BpeJSON } from './bpe.ts';
 import { bpeCacheKey, MemoryBpeCache, trainOrLoadBpe, type BpeCache } from './bpeCache.ts';
 import { FileBpeCache } from './bpeCacheNode.ts';

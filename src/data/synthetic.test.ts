@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import {
   ExampleDataset,
   MarkovChain,

@@ -25,7 +25,7 @@
 //   (x_i; a and b), 0 at the others (separators, the copy, c), which are determined by the window
 //   so far. Window token 0 is never predicted.
 
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import type { BatchSource, Dataset, Split } from './dataset.ts';
 import { CharTokenizer } from './tokenizer.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { anisotropy, drawPairs, histogram } from './anisotropy.ts';
 import { pairCosines } from '../ref/metrics.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 function meanPairCosine(x: Float64Array, N: number, C: number, nPairs: number, seed: number): number {
   const pairs = drawPairs(N, nPairs, seed);

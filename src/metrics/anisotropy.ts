@@ -4,7 +4,7 @@
 // ≈ 0 for isotropic (zero-mean) data, → 1 when all tokens share one dominant direction (a cone).
 // The pairs are drawn once per run from its seed (drawPairs) and uploaded; the GPU computes one
 // cosine per pair (gpu/ops/metrics.ts pairCosines) and the mean is taken here in float64.
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 /** Pairs per layer unless a caller asks otherwise: the mean's standard error is ≲ 1/√4096 ≈ 0.016. */
 export const DEFAULT_PAIRS = 4096;

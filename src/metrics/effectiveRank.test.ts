@@ -4,7 +4,7 @@ import { symmetricEigen } from './eigen.ts';
 import { randomOrthogonal } from './testMatrices.ts';
 import { covarianceStats } from '../ref/metrics.ts';
 import { covarianceStatsLayout } from './geometry.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 /** Eigenvalues of the centred covariance of (N, C) data, via the float64 reference. */
 function covarianceEigenvalues(x: Float64Array, N: number, C: number): Float64Array {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { symmetricEigen, type SymmetricEigen } from './eigen.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { expectClose } from '../test/compare.ts';
 import { fromEigen, randomOrthogonal } from './testMatrices.ts';
 

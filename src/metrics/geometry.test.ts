@@ -3,7 +3,7 @@ import { covarianceStatsLayout, layerGeometry } from './geometry.ts';
 import { covarianceStats, pairCosines } from '../ref/metrics.ts';
 import { drawPairs } from './anisotropy.ts';
 import { fromEigen, randomOrthogonal } from './testMatrices.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { expectClose } from '../test/compare.ts';
 
 describe('covarianceStatsLayout', () => {

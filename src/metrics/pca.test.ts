@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pcaSampleRows, stablePcaAxes, type PcaAxes } from './pca.ts';
 import { symmetricEigen, type SymmetricEigen } from './eigen.ts';
 import { fromEigen, randomOrthogonal } from './testMatrices.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 function row(a: Float64Array, i: number, C: number): Float64Array {
   return a.subarray(i * C, (i + 1) * C);

@@ -26,7 +26,7 @@
 //    the eigenvalues: the animation shows the exchange of axes that really happened.
 // The axes are orthonormal (Gram–Schmidt within a cluster; clusters are mutually orthogonal).
 import type { SymmetricEigen } from './eigen.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 export const DEFAULT_GAP_TOL = 0.05;
 /** Below this projection length a previous axis is taken to have left a cluster's subspace. */

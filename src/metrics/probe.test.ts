@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALPHAS, linearProbe } from './probe.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 /** N points around K random class centres in C dims; centre scale vs noise sets the separability. */
 function clusters(rng: Rng, N: number, C: number, K: number, centreScale: number, noise: number) {

@@ -14,7 +14,7 @@
 //   train + validation with that α and report accuracy on the test part.
 // Tokens of one sequence are correlated, so held-out tokens are not independent of the training
 // ones; the probe compares layers and runs with each other, not against an absolute standard.
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 /** Ridge strengths per fitting token, smallest first. */
 export const ALPHAS = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10] as const;

@@ -1,5 +1,5 @@
 // testMatrices.ts: matrices with a known eigendecomposition, for the tests of metrics/.
-import type { Rng } from '../train/rng.ts';
+import type { Rng } from '../util/rng.ts';
 
 /** A random orthogonal matrix (rows orthonormal): Gram–Schmidt of Gaussian rows. */
 export function randomOrthogonal(rng: Rng, n: number): Float64Array {

@@ -9,7 +9,7 @@ import { Program } from '../gpu/program.ts';
 import { readFloats } from '../gpu/buffers.ts';
 import { SCALAR_AUX, SCALAR_NTP } from '../gpu/ops/optimizer.ts';
 import { testGpu } from '../test/gpu.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { randomTokens } from '../test/random.ts';
 
 const shape: ModelShape = { V: 11, T: 5, L: 2, C: 8, NH: 2 };

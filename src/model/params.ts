@@ -4,7 +4,7 @@
 // Flat layout: tensors with weight decay (2-D) first, then those without (biases, LayerNorm), so
 // AdamW decays the prefix [0, decayFloats). Every offset is a multiple of 64 floats (256 bytes,
 // WebGPU's minStorageBufferOffsetAlignment) so a tensor can be bound on its own.
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { usesNitpHead, type RunConfig } from './config.ts';
 
 export interface ModelShape {

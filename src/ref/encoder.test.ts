@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { encoderBackward, encoderForward } from './encoder.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { randomArray, randomTokens } from '../test/random.ts';
 import { numericGradient } from '../test/finiteDifference.ts';
 import { expectClose } from '../test/compare.ts';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
 import { blockNames, initParams, modelShape, NAMES, paramLayout, parameterSpecs, tensorViews, type ModelShape, type ParamLayout } from '../model/params.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { randomTokens } from '../test/random.ts';
 import { mismatches } from '../test/compare.ts';
 import { refForward, refForwardBackward } from './gpt.ts';

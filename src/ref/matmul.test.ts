@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matmul, matmulBackward, matmulBackwardBias, matmulForward } from './matmul.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { randomArray } from '../test/random.ts';
 import { numericGradient } from '../test/finiteDifference.ts';
 import { expectClose } from '../test/compare.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nitpLossForwardBackward, nitpPairsPerSequence } from './nitpLoss.ts';
 import type { NitpLossKind, NitpShift } from '../model/config.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { randomArray } from '../test/random.ts';
 import { numericGradient } from '../test/finiteDifference.ts';
 import { expectClose } from '../test/compare.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LrSchedule } from '../gpu/ops/optimizer.ts';
 import { adamwStep, clipScale, gradientNorm, learningRate } from './optimizer.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { randomArray } from '../test/random.ts';
 import { expectClose } from '../test/compare.ts';
 

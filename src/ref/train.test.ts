@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type PartialRunConfig } from '../model/config.ts';
 import { initParams, modelShape, paramLayout, parameterSpecs } from '../model/params.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { randomTokens } from '../test/random.ts';
 import { mismatches } from '../test/compare.ts';
 import { refForwardBackward } from './gpt.ts';

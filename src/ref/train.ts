@@ -7,7 +7,7 @@
 import type { RunConfig } from '../model/config.ts';
 import { initParams, modelShape, paramLayout, parameterSpecs, type ModelShape, type ParamLayout } from '../model/params.ts';
 import { resolveConfig } from '../model/config.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { refForwardBackward } from './gpt.ts';
 import { adamwStep, clipScale, gradientNorm, learningRate } from './optimizer.ts';
 

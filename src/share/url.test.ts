@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeExperiment, encodeExperiment, MAX_LINK_CHARS } from './url.ts';
 import { DEFAULT_CONFIG, resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
 import { PRESETS } from '../model/presets.ts';
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 const roundTrip = (config: RunConfig) => {
   const shared = decodeExperiment(encodeExperiment(config))!;

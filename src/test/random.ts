@@ -1,5 +1,5 @@
 // random.ts: seeded random inputs for tests.
-import { Rng } from '../train/rng.ts';
+import { Rng } from '../util/rng.ts';
 
 export function randomArray(rng: Rng, n: number, scale = 1): Float64Array {
   return rng.fillNormal(new Float64Array(n), scale);

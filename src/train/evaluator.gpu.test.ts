@@ -14,7 +14,7 @@ import { TextDataset } from '../data/dataset.ts';
 import { CharTokenizer } from '../data/tokenizer.ts';
 import { POS_COUNT } from '../data/pos.ts';
 import { testGpu } from '../test/gpu.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../util/rng.ts';
 import { randomTokens } from '../test/random.ts';
 
 const V = 23;

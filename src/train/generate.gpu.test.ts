@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generate, sampleToken } from './generate.ts';
 import { Trainer } from './trainer.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../util/rng.ts';
 import { resolveConfig } from '../model/config.ts';
 import { TextDataset } from '../data/dataset.ts';
 import { CharTokenizer } from '../data/tokenizer.ts';

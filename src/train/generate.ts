@@ -4,7 +4,7 @@
 // and samples on the CPU with temperature and top-k. For a paused model only: it reuses the
 // training activations.
 import { readFloats } from '../gpu/buffers.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../util/rng.ts';
 import type { Trainer } from './trainer.ts';
 
 export interface SamplingOptions {

@@ -11,7 +11,7 @@ import { unigramEntropy } from '../data/batches.ts';
 import { TextDataset } from '../data/dataset.ts';
 import { UploadDataset } from '../data/upload.ts';
 import { CharTokenizer } from '../data/tokenizer.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../util/rng.ts';
 import { randomTokens } from '../test/random.ts';
 
 const TINY: PartialRunConfig = {

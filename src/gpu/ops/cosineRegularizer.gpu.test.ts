@@ -5,7 +5,7 @@ import type { RowLayout } from './reduce.ts';
 import { Program } from '../program.ts';
 import { readBytes, readFloats, uploadStorage } from '../buffers.ts';
 import { testDevice } from '../../test/gpu.ts';
-import { Rng } from '../../train/rng.ts';
+import { Rng } from '../../util/rng.ts';
 import { randomArray, toF32, toF64 } from '../../test/random.ts';
 import { expectClose } from '../../test/compare.ts';
 

@@ -4,7 +4,7 @@ import * as ref from '../../ref/matmul.ts';
 import { Program, type Binding } from '../program.ts';
 import { createStorage, readFloats, uploadStorage } from '../buffers.ts';
 import { testDevice } from '../../test/gpu.ts';
-import { Rng } from '../../train/rng.ts';
+import { Rng } from '../../util/rng.ts';
 import { randomArray, toF32, toF64 } from '../../test/random.ts';
 import { expectClose, type Tolerance } from '../../test/compare.ts';
 

@@ -4,7 +4,7 @@ import * as ref from '../../ref/metrics.ts';
 import { Program } from '../program.ts';
 import { createStorage, readFloats, uploadStorage } from '../buffers.ts';
 import { testDevice } from '../../test/gpu.ts';
-import { Rng } from '../../train/rng.ts';
+import { Rng } from '../../util/rng.ts';
 import { randomArray, toF32 } from '../../test/random.ts';
 import { expectClose } from '../../test/compare.ts';
 import { covarianceStatsLayout } from '../../metrics/geometry.ts';

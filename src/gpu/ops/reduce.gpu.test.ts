@@ -3,7 +3,7 @@ import { addInPlace, meanReduce, meanReduceWorkgroup } from './reduce.ts';
 import { Program } from '../program.ts';
 import { readBytes, readFloats, uploadStorage } from '../buffers.ts';
 import { testDevice } from '../../test/gpu.ts';
-import { Rng } from '../../train/rng.ts';
+import { Rng } from '../../util/rng.ts';
 import { randomArray, toF32 } from '../../test/random.ts';
 
 const SIZES = [1, 5, 1000, 100003];
