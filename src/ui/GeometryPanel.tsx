@@ -10,6 +10,7 @@ import { layerLabel } from './charts/layers.ts';
 import type { EvalRecord, Pair } from '../train/protocol.ts';
 import { RUN_COLORS } from './colors.ts';
 import { Exportable } from './Exportable.tsx';
+import { ErrorBoundary } from './ErrorBoundary.tsx';
 
 /** A saved run drawn over the live ones. */
 export interface GeometryOverlay {
@@ -27,6 +28,8 @@ interface Props {
 }
 
 type Metric = 'erank' | 'anisotropy';
+
+const RUN_NAMES = { ntp: 'NTP', nitp: 'NTP + NITP' } as const;
 
 const final = (r: EvalRecord) => r.layers.find((l) => l.layer === 'final')!;
 
@@ -67,8 +70,10 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, widt
     return (
       <div className="pair">
         {(['ntp', 'nitp'] as const).map((run) => (
-          <Exportable key={run} name={`${metric}-heatmap-${run}`}><LayerHeatmap title={`${label}: ${run === 'ntp' ? 'NTP' : 'NTP + NITP'}`} evals={rows[run]} layerLabels={layerLabels}
-            domain={domain} colorScheme={scheme} valueLabel={label} cursorStep={cursorStep} onCursor={onCursor} width={half} /></Exportable>
+          <ErrorBoundary key={run} view={`${label} per layer, ${RUN_NAMES[run]}`}>
+            <Exportable name={`${metric}-heatmap-${run}`}><LayerHeatmap title={`${label}: ${RUN_NAMES[run]}`} evals={rows[run]} layerLabels={layerLabels}
+              domain={domain} colorScheme={scheme} valueLabel={label} cursorStep={cursorStep} onCursor={onCursor} width={half} /></Exportable>
+          </ErrorBoundary>
         ))}
       </div>
     );
@@ -83,20 +88,24 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, widt
             the entropy of their covariance spectrum. Representation collapse shows as a falling rank — the states squeeze into a
             few directions. NITP is meant to keep it higher.
           </p>
-          <Exportable name="effective-rank">
-            <MetricChart series={finalSeries(evals, 'erank', overlays)} yLabel="effective rank" width={lineWidth} height={220}
-              cursorStep={cursorStep} onCursor={onCursor} label="Effective rank of the final hidden state over training" />
-          </Exportable>
+          <ErrorBoundary view="effective rank">
+            <Exportable name="effective-rank">
+              <MetricChart series={finalSeries(evals, 'erank', overlays)} yLabel="effective rank" width={lineWidth} height={220}
+                cursorStep={cursorStep} onCursor={onCursor} label="Effective rank of the final hidden state over training" />
+            </Exportable>
+          </ErrorBoundary>
         </div>
         <div className="chart-block">
           <p className="explain">
             <b>Anisotropy</b> is the mean cosine similarity between the final hidden states of random pairs of different tokens.
             Near 0 the states point every which way; near 1 they all sit in one narrow cone (collapse).
           </p>
-          <Exportable name="anisotropy">
-            <MetricChart series={finalSeries(evals, 'anisotropy', overlays)} yLabel="mean cosine" width={lineWidth} height={220}
-              cursorStep={cursorStep} onCursor={onCursor} label="Anisotropy of the final hidden state over training" />
-          </Exportable>
+          <ErrorBoundary view="anisotropy">
+            <Exportable name="anisotropy">
+              <MetricChart series={finalSeries(evals, 'anisotropy', overlays)} yLabel="mean cosine" width={lineWidth} height={220}
+                cursorStep={cursorStep} onCursor={onCursor} label="Anisotropy of the final hidden state over training" />
+            </Exportable>
+          </ErrorBoundary>
         </div>
       </div>
       <div className="chart-block">
@@ -112,12 +121,12 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, widt
           The <b>eigenvalue spectrum</b> of the final hidden states now, largest first, each as a share of the total variance
           (log scale). A steep drop means a few directions carry almost everything.
         </p>
-        <Exportable name="spectrum">
-          <SpectrumChart width={width} series={[
-            { name: 'NTP', color: RUN_COLORS.ntp, spectrum: spectrum(latest.ntp).spectrum, tail: spectrum(latest.ntp).tail },
-            { name: 'NTP + NITP', color: RUN_COLORS.nitp, spectrum: spectrum(latest.nitp).spectrum, tail: spectrum(latest.nitp).tail },
-          ]} />
-        </Exportable>
+        <ErrorBoundary view="eigenvalue spectrum">
+          <Exportable name="spectrum">
+            <SpectrumChart width={width} series={(['ntp', 'nitp'] as const).map((run) => (
+              { name: RUN_NAMES[run], color: RUN_COLORS[run], spectrum: spectrum(latest[run]).spectrum, tail: spectrum(latest[run]).tail }))} />
+          </Exportable>
+        </ErrorBoundary>
       </div>
     </section>
   );

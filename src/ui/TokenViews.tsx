@@ -11,6 +11,7 @@ import type { ColorBy, ScatterLabels } from './charts/pcaColors.ts';
 import type { EngineInfo, EvalRecord, Pair, ProbeRecord } from '../train/protocol.ts';
 import { AUX_COLOR, RUN_COLORS } from './colors.ts';
 import { Exportable } from './Exportable.tsx';
+import { ErrorBoundary } from './ErrorBoundary.tsx';
 
 interface Props {
   info: EngineInfo;
@@ -87,10 +88,12 @@ export const TokenViews = memo(function TokenViews({ info, evals, probe, probing
       </div>
       <div className="pair">
         {(['ntp', 'nitp'] as const).map((run) => (
-          <Exportable key={run} name={`pca-${run}`}>
-            <PcaScatter title={run === 'ntp' ? 'NTP' : 'NTP + NITP'} snapshot={shown[run].pca} colorBy={colorBy} labels={labels}
-              tokenText={tokenText} domain={domain} centred={centred} width={half} />
-          </Exportable>
+          <ErrorBoundary key={run} view={`PCA scatter, ${run === 'ntp' ? 'NTP' : 'NTP + NITP'}`}>
+            <Exportable name={`pca-${run}`}>
+              <PcaScatter title={run === 'ntp' ? 'NTP' : 'NTP + NITP'} snapshot={shown[run].pca} colorBy={colorBy} labels={labels}
+                tokenText={tokenText} domain={domain} centred={centred} width={half} />
+            </Exportable>
+          </ErrorBoundary>
         ))}
       </div>
       {shown.nitp.alignment && (
@@ -100,9 +103,11 @@ export const TokenViews = memo(function TokenViews({ info, evals, probe, probing
             z<sub>t+1</sub> for every position of the batch (1 = perfect).
           </p>
           <div className="half">
-            <Exportable name="nitp-alignment">
-              <AlignmentHistogram histogram={shown.nitp.alignment} color={AUX_COLOR} title={`NITP alignment at step ${shown.nitp.step}`} width={half} />
-            </Exportable>
+            <ErrorBoundary view="NITP alignment">
+              <Exportable name="nitp-alignment">
+                <AlignmentHistogram histogram={shown.nitp.alignment} color={AUX_COLOR} title={`NITP alignment at step ${shown.nitp.step}`} width={half} />
+              </Exportable>
+            </ErrorBoundary>
           </div>
         </div>
       )}
@@ -114,12 +119,14 @@ export const TokenViews = memo(function TokenViews({ info, evals, probe, probing
         <button onClick={onProbe} disabled={probing || !info.tagged}>{probing ? 'Fitting probes…' : 'Run the probe now'}</button>
         {!info.tagged && <span className="note"> (needs part-of-speech tags: Brown corpus only)</span>}
         {probe && (
-          <Exportable name="probe">
-            <ProbeChart width={width} runs={[
-              { name: 'NTP', color: RUN_COLORS.ntp, records: probe.ntp },
-              { name: 'NTP + NITP', color: RUN_COLORS.nitp, records: probe.nitp },
-            ]} />
-          </Exportable>
+          <ErrorBoundary view="part-of-speech probe">
+            <Exportable name="probe">
+              <ProbeChart width={width} runs={[
+                { name: 'NTP', color: RUN_COLORS.ntp, records: probe.ntp },
+                { name: 'NTP + NITP', color: RUN_COLORS.nitp, records: probe.nitp },
+              ]} />
+            </Exportable>
+          </ErrorBoundary>
         )}
       </div>
     </section>
