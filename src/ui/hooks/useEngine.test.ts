@@ -1,0 +1,72 @@
+// The pair reducer: every way to a new pair resets the same things; evaluations reach the views
+// only through 'evalsShown' (the page dispatches it in a transition).
+import { describe, expect, it } from 'vitest';
+import type { EngineInfo, EvalRecord, MetricsBatch, StepMetrics } from '../../train/protocol.ts';
+import { initialPairState, pairReducer, START_CONFIG, type PairAction, type PairState } from './useEngine.ts';
+
+const info = { vocabSize: 5 } as EngineInfo;
+const metric = (step: number): StepMetrics => ({ step, lr: 1e-3, loss: 2, ntp: 1.5, aux: 0.5, gradNorm: 1, clipScale: 1 });
+const evalAt = (step: number) => ({ step, valNtp: 1.4, valAux: 0.4 }) as EvalRecord;
+const checkpoint = (step: number) => ({ step, ntp: new Uint8Array([1]), nitp: new Uint8Array([2]) });
+const batch = (from: number, to: number, withEval = false): MetricsBatch => {
+  const steps = Array.from({ length: to - from + 1 }, (_, i) => metric(from + i));
+  return { steps: { ntp: steps, nitp: steps }, tokensPerSecond: 100 * to, ...(withEval ? { eval: { ntp: evalAt(to), nitp: evalAt(to) }, checkpoint: checkpoint(to) } : {}) };
+};
+const run = (actions: PairAction[], state = initialPairState(START_CONFIG)) => actions.reduce(pairReducer, state);
+
+/** A pair that trained 20 steps with an evaluation, shown, and a probe. */
+const trained = (): PairState => run([
+  { type: 'pair', info, config: START_CONFIG },
+  { type: 'metrics', batch: batch(1, 10) },
+  { type: 'metrics', batch: batch(11, 20, true) },
+  { type: 'evalsShown' },
+  { type: 'probe', probe: { ntp: [], nitp: [] } },
+]);
+
+describe('pairReducer', () => {
+  it('appends metric batches; evaluations wait for evalsShown', () => {
+    const s = run([{ type: 'pair', info, config: START_CONFIG }, { type: 'metrics', batch: batch(1, 10) }, { type: 'metrics', batch: batch(11, 20, true) }]);
+    expect(s.recorded.history.nitp.map((m) => m.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(s.recorded.evals.ntp.map((e) => e.step)).toEqual([20]);
+    expect(s.recorded.checkpoint?.step).toBe(20);
+    expect(s.tokensPerSecond).toBe(2000);
+    expect(s.evals.nitp).toEqual([]);
+    const shown = pairReducer(s, { type: 'evalsShown' });
+    expect(shown.evals).toBe(s.recorded.evals);
+    expect(pairReducer(shown, { type: 'evalsShown' })).toBe(shown);
+  });
+
+  it('a new pair (restart, first start) starts empty with its own config', () => {
+    const config = { ...START_CONFIG, train: { ...START_CONFIG.train, steps: 7 } };
+    const s = pairReducer(trained(), { type: 'pair', info, config, uploadText: 'abc' });
+    expect(s).toEqual({ config, uploadText: 'abc', info, recorded: { history: { ntp: [], nitp: [] }, evals: { ntp: [], nitp: [] }, checkpoint: null },
+      evals: { ntp: [], nitp: [] }, probe: null, tokensPerSecond: 0 });
+  });
+
+  it('a resumed pair shows what was saved, evaluations included, at once', () => {
+    const saved = trained().recorded;
+    const s = pairReducer(trained(), { type: 'pair', info, config: START_CONFIG, saved });
+    expect(s.recorded).toBe(saved);
+    expect(s.evals).toBe(saved.evals);
+    expect(s.probe).toBeNull();
+    expect(s.tokensPerSecond).toBe(0);
+  });
+
+  it('an imported checkpoint cuts that run back to its step and drops the pair checkpoint and probe', () => {
+    const s = pairReducer(trained(), { type: 'imported', run: 'ntp', step: 15 });
+    expect(s.recorded.history.ntp.at(-1)?.step).toBe(15);
+    expect(s.recorded.history.nitp.at(-1)?.step).toBe(20);
+    expect(s.recorded.evals.ntp).toEqual([]);
+    expect(s.recorded.evals.nitp.map((e) => e.step)).toEqual([20]);
+    expect(s.recorded.checkpoint).toBeNull();
+    expect(s.probe).toBeNull();
+  });
+
+  it('a pause checkpoint replaces the saved one and leaves the rest', () => {
+    const before = trained();
+    const s = pairReducer(before, { type: 'checkpoint', checkpoint: checkpoint(23) });
+    expect(s.recorded.checkpoint?.step).toBe(23);
+    expect(s.recorded.history).toBe(before.recorded.history);
+    expect(s.evals).toBe(before.evals);
+  });
+});

@@ -1,0 +1,227 @@
+// useEngine.ts: the training worker (train/worker.ts behind comlink) and the NTP/NITP pair it
+// trains. The pair's state is one reducer; "a new pair" is one case of it, reached the same way
+// from the first start, Reset, new settings or data, and a resumed run.
+import { startTransition, useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import * as Comlink from 'comlink';
+import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, RunName, TrainerApi } from '../../train/protocol.ts';
+import type { PartialRunConfig } from '../../model/config.ts';
+import { PRESETS } from '../../model/presets.ts';
+import type { LoadedRun, SavedCheckpoint, SavedRunMeta } from '../../store/runStore.ts';
+import type { RecordedState } from '../../store/recorder.ts';
+import type { DataChoice } from '../controls/DataPanel.tsx';
+import type { RunRecording } from './useRunRecorder.ts';
+
+/** A plain visit starts with the tiny preset: it trains visibly within seconds even on a software GPU. */
+export const START_CONFIG = PRESETS[0].config;
+
+export interface PairState {
+  /** what Reset and the data panel start from (a link's config may be partial) */
+  config: PartialRunConfig;
+  uploadText: string | undefined;
+  info: EngineInfo | null;
+  /** everything measured so far: what the recorder saves */
+  recorded: RecordedState;
+  /** the evaluations the views draw; they follow recorded.evals in a transition */
+  evals: Pair<EvalRecord[]>;
+  probe: Pair<ProbeRecord[]> | null;
+  tokensPerSecond: number;
+}
+
+export type PairAction =
+  /** a new pair from init: empty, or a resumed run with what it had saved */
+  | { type: 'pair'; info: EngineInfo; config: PartialRunConfig; uploadText?: string; saved?: RecordedState }
+  | { type: 'metrics'; batch: MetricsBatch }
+  | { type: 'evalsShown' }
+  /** a run loaded a checkpoint of `step` and continues from there */
+  | { type: 'imported'; run: RunName; step: number }
+  | { type: 'checkpoint'; checkpoint: SavedCheckpoint }
+  | { type: 'probe'; probe: Pair<ProbeRecord[]> | null };
+
+const emptyPair = <T>(): Pair<T[]> => ({ ntp: [], nitp: [] });
+const emptyRecord = (): RecordedState => ({ history: emptyPair(), evals: emptyPair(), checkpoint: null });
+const upTo = <T extends { step: number }>(xs: T[], step: number) => xs.filter((x) => x.step <= step);
+
+export function initialPairState(config: PartialRunConfig): PairState {
+  return { config, uploadText: undefined, info: null, recorded: emptyRecord(), evals: emptyPair(), probe: null, tokensPerSecond: 0 };
+}
+
+export function pairReducer(state: PairState, action: PairAction): PairState {
+  const old = state.recorded;
+  switch (action.type) {
+    case 'pair': {
+      const recorded = action.saved ?? emptyRecord();
+      // evaluations come with their pair's info at once: a view never sees one pair's info with another's evaluations
+      return { config: action.config, uploadText: action.uploadText, info: action.info, recorded, evals: recorded.evals, probe: null, tokensPerSecond: 0 };
+    }
+    case 'metrics': {
+      const { steps, eval: e, checkpoint, tokensPerSecond } = action.batch;
+      return {
+        ...state,
+        tokensPerSecond,
+        recorded: {
+          history: { ntp: [...old.history.ntp, ...steps.ntp], nitp: [...old.history.nitp, ...steps.nitp] },
+          evals: e ? { ntp: [...old.evals.ntp, e.ntp], nitp: [...old.evals.nitp, e.nitp] } : old.evals,
+          checkpoint: checkpoint ?? old.checkpoint,
+        },
+      };
+    }
+    case 'evalsShown':
+      return state.evals === old.evals ? state : { ...state, evals: old.evals };
+    case 'imported': {
+      const { run, step } = action;
+      return {
+        ...state,
+        probe: null,
+        recorded: {
+          history: { ...old.history, [run]: upTo(old.history[run], step) },
+          evals: { ...old.evals, [run]: upTo(old.evals[run], step) },
+          checkpoint: null, // the pair's saved checkpoint no longer matches
+        },
+      };
+    }
+    case 'checkpoint':
+      return { ...state, recorded: { ...old, checkpoint: action.checkpoint } };
+    case 'probe':
+      return { ...state, probe: action.probe };
+  }
+}
+
+/**
+ * Starts the worker with `firstConfig` (falling back to START_CONFIG when that fails) and returns
+ * the pair's state with the commands that change it. Each new pair is recorded by `recording`.
+ */
+export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunRecording, 'begin' | 'update'>) {
+  const [api, setApi] = useState<Comlink.Remote<TrainerApi> | null>(null);
+  const [state, dispatch] = useReducer(pairReducer, firstConfig, initialPairState);
+  // The state as of the last action, ahead of rendering: the pause checkpoint must see the last
+  // batch, and the recorder gets each new state as it arrives, as before React renders it.
+  const latest = useRef(state);
+  const [error, setError] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
+  const [probing, setProbing] = useState(false);
+  const [bpeProgress, setBpeProgress] = useState<number | null>(null);
+  const { begin, update } = recording;
+
+  const act = useCallback((action: PairAction) => {
+    const next = pairReducer(latest.current, action);
+    if (next.recorded !== latest.current.recorded && next.recorded.history.nitp.length > 0) update(next.recorded);
+    latest.current = next;
+    dispatch(action);
+  }, [update]);
+
+  const newPair = useCallback((info: EngineInfo, config: PartialRunConfig, uploadText?: string, resumed?: { meta: SavedRunMeta; saved: RecordedState }) => {
+    begin(info, resumed?.meta);
+    act({ type: 'pair', info, config, uploadText, saved: resumed?.saved });
+  }, [act, begin]);
+
+  useEffect(() => {
+    if (!('gpu' in navigator)) {
+      setError('This browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome or Edge; on Linux start Chromium with --enable-unsafe-webgpu --enable-features=Vulkan.');
+      return;
+    }
+    const worker = new Worker(new URL('../../train/worker.ts', import.meta.url), { type: 'module' });
+    const remote = Comlink.wrap<TrainerApi>(worker);
+    setApi(() => remote); // a comlink proxy is callable: as a plain value setState would call it
+    const ready = (config: PartialRunConfig) => (info: EngineInfo) => newPair(info, config);
+    remote.init(firstConfig).then(ready(firstConfig), (e: Error) => {
+      if (firstConfig === START_CONFIG) return setError(e.message);
+      setError(`The linked experiment could not start: ${e.message}. The default experiment is loaded instead.`);
+      remote.init(START_CONFIG).then(ready(START_CONFIG), (e2: Error) => setError(e2.message));
+    });
+    return () => {
+      remote[Comlink.releaseProxy]();
+      worker.terminate();
+    };
+  }, []);
+
+  /** A transition: React renders the geometry views in interruptible slices, so an evaluation's heatmaps and scatter plots do not block input. */
+  const showEvals = () => startTransition(() => act({ type: 'evalsShown' }));
+
+  const onMetrics = (batch: MetricsBatch) => {
+    act({ type: 'metrics', batch });
+    if (batch.eval) showEvals();
+  };
+
+  /** Rebuilds both runs from step 0; on failure the runs in use stay (the worker keeps them). */
+  const restart = async (next: PartialRunConfig, text: string | undefined) => {
+    if (!api) return;
+    try {
+      const info = await api.init(next, { uploadText: text },
+        Comlink.proxy((done: number, total: number) => setBpeProgress(done < total ? done / total : null)));
+      newPair(info, next, text);
+    } finally {
+      setBpeProgress(null);
+    }
+  };
+
+  /** After a pause: a checkpoint of both runs at this step, so a resume loses nothing. */
+  const checkpointNow = async (remote: Comlink.Remote<TrainerApi>) => {
+    const { history, checkpoint } = latest.current.recorded;
+    const step = history.nitp.at(-1)?.step ?? 0;
+    if (step === 0 || checkpoint?.step === step) return;
+    act({ type: 'checkpoint', checkpoint: { step, ntp: await remote.exportCheckpoint('ntp'), nitp: await remote.exportCheckpoint('nitp') } });
+  };
+
+  const start = async () => {
+    if (!api) return;
+    setRunning(true);
+    try {
+      await api.start(Comlink.proxy(onMetrics), 10);
+      await checkpointNow(api);
+    } catch (e) {
+      setError((e as Error).message); // a lost GPU device included: the worker names it
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  /** Continues a saved run from its checkpoint: both runs load it, the charts show what was saved up to it. */
+  const resume = async (run: LoadedRun) => {
+    const { meta, checkpoint } = run;
+    if (!checkpoint) throw new Error(`"${meta.name}" has no saved checkpoint to continue from`);
+    if (meta.config.data.corpus === 'upload') {
+      throw new Error(`"${meta.name}" trained on the uploaded file "${meta.config.data.upload?.name}"; the lab does not keep uploads, so choose that file in the Data panel and train it again`);
+    }
+    const info = await api!.init(meta.config);
+    try {
+      await api!.importCheckpoint('ntp', checkpoint.ntp);
+      await api!.importCheckpoint('nitp', checkpoint.nitp);
+    } catch (e) {
+      // the worker has the new pair now: the page shows it too, as a fresh run
+      newPair(info, meta.config);
+      throw e;
+    }
+    const { step } = checkpoint;
+    const saved = { history: { ntp: upTo(run.history.ntp, step), nitp: upTo(run.history.nitp, step) }, evals: { ntp: upTo(run.evals.ntp, step), nitp: upTo(run.evals.nitp, step) }, checkpoint };
+    newPair(info, meta.config, undefined, { meta, saved });
+  };
+
+  const runProbe = useCallback(async () => {
+    if (!api) return;
+    setProbing(true);
+    try {
+      act({ type: 'probe', probe: await api.probe() });
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setProbing(false);
+    }
+  }, [api, act]);
+
+  return {
+    api, error, running, probing, bpeProgress, ...state, history: state.recorded.history,
+    start,
+    pause: () => api?.pause(),
+    stepOnce: async () => { if (api) onMetrics({ steps: await api.step(1), tokensPerSecond: latest.current.tokensPerSecond }); },
+    reset: () => restart(state.config, state.uploadText),
+    // the panel's config carries the data in use (its draft starts from the resolved config)
+    applyConfig: (next: PartialRunConfig) => restart(next, state.uploadText),
+    applyData: (choice: DataChoice) => restart({ ...state.config, data: choice.data }, choice.uploadText),
+    resume,
+    runProbe,
+    onImported: (run: RunName, step: number) => {
+      act({ type: 'imported', run, step });
+      showEvals();
+    },
+  };
+}
