@@ -21,12 +21,12 @@ describe('engine in a Web Worker', () => {
     await page.getByRole('button', { name: 'Train' }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) >= 60, null, { timeout: 240_000 });
     // both runs of the pair advance in lock-step (counted in one look at the page)
-    const [nitpPoints, ntpPoints] = await page.evaluate(() => ['NITP run: train NTP', 'NTP run: train NTP'].map((name) =>
+    const [nitpPoints, ntpPoints] = await page.evaluate(() => ['NITP model — next-token loss (training)', 'NTP model — training loss'].map((name) =>
       Number(document.querySelector(`path[data-series="${name}"]`)?.getAttribute('data-points'))));
     expect(nitpPoints).toBeGreaterThanOrEqual(60);
     expect(ntpPoints).toBe(nitpPoints);
     // an evaluation (every 50 steps by default) has put a validation point on the chart
-    const evalPoints = await page.evaluate(() => Number(document.querySelector('path[data-series="NITP run: validation NTP"]')?.getAttribute('data-points')));
+    const evalPoints = await page.evaluate(() => Number(document.querySelector('path[data-series="NITP model — next-token loss (held-out)"]')?.getAttribute('data-points')));
     expect(evalPoints).toBeGreaterThanOrEqual(1);
     await page.getByRole('button', { name: 'Pause' }).click();
     // the worker finishes the chunk of steps in flight, then the Train button comes back

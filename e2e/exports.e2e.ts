@@ -50,7 +50,7 @@ describe('exports and checkpoint import', () => {
     // charts: SVG with the chart's own content and inlined styles; PNG with its signature
     const svg = (await download(page, () => page.getByRole('button', { name: 'Download losses as SVG' }).click())).bytes.toString('utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    expect(svg).toContain('data-series="NITP run: train NTP"');
+    expect(svg).toContain('data-series="NITP model — next-token loss (training)"');
     expect(svg).toMatch(/style="[^"]*stroke:/);
     const png = (await download(page, () => page.getByRole('button', { name: 'Download losses as PNG' }).click())).bytes;
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

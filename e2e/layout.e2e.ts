@@ -90,7 +90,7 @@ describe('layout, keyboard and a lost device', () => {
     const stoppedAt = Number(message!.match(/after step (\d+)/)![1]);
     // the page still shows every step that arrived, up to the one the message names
     expect(Number(await page.getByTestId('step').textContent())).toBe(stoppedAt);
-    const points = Number(await page.locator('path[data-series="NITP run: train NTP"]').first().getAttribute('data-points'));
+    const points = Number(await page.locator('path[data-series="NITP model — next-token loss (training)"]').first().getAttribute('data-points'));
     expect(points).toBe(stoppedAt);
     await expect.poll(() => page.getByRole('button', { name: 'Train' }).isEnabled()).toBe(true);
     // pressing Train again says the same, instead of failing somewhere else

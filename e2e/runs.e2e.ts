@@ -99,12 +99,12 @@ describe('saved runs', () => {
     await expect.poll(() => unreadable.count(), { timeout: 30_000 }).toBe(1);
     // the other runs still open: draw one over the charts
     await a.locator('[data-testid=saved-runs] li:not(.unreadable)').first().getByLabel('overlay on charts').click();
-    await expect.poll(() => a.locator('path[data-series$=": NITP run train NTP"]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => a.locator('path[data-series$=": NITP model — next-token loss (training)"]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
     // and over the geometry charts, once this page has evaluations of its own
     await trainTo(a, 20);
     await waitIdle(a);
     const rankChart = a.locator('[data-testid=metric-chart][aria-label^="Effective rank"]');
-    await expect.poll(() => rankChart.locator('path[data-series$=": NTP + NITP"]:not([data-series="NTP + NITP"])').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => rankChart.locator('path[data-series$=": NITP model"]:not([data-series="NITP model"])').count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await screenshot(a, 'runs-list');
     await a.close();
   });

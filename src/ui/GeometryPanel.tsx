@@ -29,7 +29,8 @@ interface Props {
 
 type Metric = 'erank' | 'anisotropy';
 
-const RUN_NAMES = { ntp: 'NTP', nitp: 'NTP + NITP' } as const;
+/** legend names, the same as the loss chart's */
+const RUN_NAMES = { ntp: 'NTP model', nitp: 'NITP model' } as const;
 
 const final = (r: EvalRecord) => r.layers.find((l) => l.layer === 'final')!;
 
@@ -38,12 +39,12 @@ function finalSeries(evals: Pair<EvalRecord[]>, metric: Metric, overlays: readon
   const nitp = evals.nitp.map((r) => ({ step: r.step, value: final(r)[metric] }));
   const diff = nitp.flatMap((p, i) => (ntp[i]?.step === p.step ? [{ step: p.step, value: p.value - ntp[i].value }] : []));
   return [
-    { name: 'NTP', color: RUN_COLORS.ntp, points: ntp },
-    { name: 'NTP + NITP', color: RUN_COLORS.nitp, points: nitp },
-    { name: 'difference (NITP − NTP)', color: '#009e73', points: diff, dashed: true },
+    { name: 'NTP model', color: RUN_COLORS.ntp, points: ntp },
+    { name: 'NITP model', color: RUN_COLORS.nitp, points: nitp },
+    { name: 'difference (NITP model − NTP model)', color: '#009e73', points: diff, dashed: true },
     ...overlays.flatMap((o) => [
-      { name: `${o.name}: NTP`, color: o.color, dashed: true, points: o.evals.ntp.map((r) => ({ step: r.step, value: final(r)[metric] })) },
-      { name: `${o.name}: NTP + NITP`, color: o.color, points: o.evals.nitp.map((r) => ({ step: r.step, value: final(r)[metric] })) },
+      { name: `${o.name}: NTP model`, color: o.color, dashed: true, points: o.evals.ntp.map((r) => ({ step: r.step, value: final(r)[metric] })) },
+      { name: `${o.name}: NITP model`, color: o.color, points: o.evals.nitp.map((r) => ({ step: r.step, value: final(r)[metric] })) },
     ]),
   ];
 }

@@ -20,20 +20,21 @@ interface Props {
 
 const trainNtp = (ms: StepMetrics[]) => ms.map((m) => ({ step: m.step, value: m.ntp }));
 
+/** Legend names say which model and which loss: a student reads them without the code. */
 function lossSeries(history: Pair<StepMetrics[]>, evals: Pair<EvalRecord[]>, lambda: number, overlays: readonly Overlay[]): MetricSeries[] {
   const nitpAux = (scale: number) => history.nitp.flatMap((m) => (m.aux === null ? [] : [{ step: m.step, value: scale * m.aux }]));
   return [
-    { name: 'NTP run: train NTP', color: RUN_COLORS.ntp, points: trainNtp(history.ntp) },
-    { name: 'NITP run: train NTP', color: RUN_COLORS.nitp, points: trainNtp(history.nitp) },
-    { name: 'NTP run: validation NTP', color: RUN_COLORS.ntp, points: evals.ntp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
-    { name: 'NITP run: validation NTP', color: RUN_COLORS.nitp, points: evals.nitp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
-    { name: 'NITP run: NITP loss', color: AUX_COLOR, points: nitpAux(1) },
+    { name: 'NTP model — training loss', color: RUN_COLORS.ntp, points: trainNtp(history.ntp) },
+    { name: 'NITP model — next-token loss (training)', color: RUN_COLORS.nitp, points: trainNtp(history.nitp) },
+    { name: 'NTP model — held-out loss', color: RUN_COLORS.ntp, points: evals.ntp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+    { name: 'NITP model — next-token loss (held-out)', color: RUN_COLORS.nitp, points: evals.nitp.map((e) => ({ step: e.step, value: e.valNtp })), dashed: true },
+    { name: 'NITP model — NITP loss', color: AUX_COLOR, points: nitpAux(1) },
     // with λ = 1 the weighted NITP loss is the raw one: drawn once
-    ...(lambda !== 1 ? [{ name: `NITP run: λ·NITP loss (λ = ${lambda})`, color: AUX_COLOR, dashed: true, points: nitpAux(lambda) }] : []),
-    { name: 'NITP run: total loss', color: TOTAL_COLOR, points: history.nitp.map((m) => ({ step: m.step, value: m.loss })) },
+    ...(lambda !== 1 ? [{ name: `NITP model — λ·NITP loss (λ = ${lambda})`, color: AUX_COLOR, dashed: true, points: nitpAux(lambda) }] : []),
+    { name: 'NITP model — total loss (NTP + λ·NITP)', color: TOTAL_COLOR, points: history.nitp.map((m) => ({ step: m.step, value: m.loss })) },
     ...overlays.flatMap((o) => [
-      { name: `${o.name}: NTP run train NTP`, color: o.color, dashed: true, points: trainNtp(o.history.ntp) },
-      { name: `${o.name}: NITP run train NTP`, color: o.color, points: trainNtp(o.history.nitp) },
+      { name: `${o.name}: NTP model — training loss`, color: o.color, dashed: true, points: trainNtp(o.history.ntp) },
+      { name: `${o.name}: NITP model — next-token loss (training)`, color: o.color, points: trainNtp(o.history.nitp) },
     ]),
   ];
 }
