@@ -6,12 +6,13 @@ import { collectErrors, launchBrowser, screenshot } from './browser.ts';
 
 let browser: Browser;
 let page: Page;
+let errors: string[];
 
 describe('experiment panel', () => {
   beforeAll(async () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    collectErrors(page);
+    errors = collectErrors(page);
     await page.goto(inject('baseUrl'));
     await page.getByTestId('config-estimate').waitFor({ timeout: 120_000 });
   });
@@ -36,7 +37,15 @@ describe('experiment panel', () => {
     await page.getByLabel('Steps', { exact: true }).fill('120');
     await page.getByRole('button', { name: /^Apply/ }).click();
     await expect.poll(async () => (await page.locator('.stats').textContent())?.includes('/ 120'), { timeout: 120_000 }).toBe(true);
+    // a preset replaces the draft: λ set to 0.5 goes back to the preset's 1, and the tiny model
+    // and 120 steps in use become the defaults the preset leaves unset (L 4, d 64, 2000 steps)
+    await page.getByLabel('λ (0 = plain NTP)').fill('0.5');
+    expect(await page.getByLabel('λ (0 = plain NTP)').inputValue()).toBe('0.5');
     await page.getByLabel('Preset').selectOption('Paper defaults');
     expect(await page.getByLabel('λ (0 = plain NTP)').inputValue()).toBe('1');
+    expect(await page.getByLabel('Layers L').inputValue()).toBe('4');
+    expect(await page.getByLabel('Width d').inputValue()).toBe('64');
+    expect(await page.getByLabel('Steps', { exact: true }).inputValue()).toBe('2000');
+    expect(errors).toEqual([]);
   });
 });
