@@ -17,7 +17,7 @@ describe('engine in a Web Worker', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const errors = collectErrors(page);
     await openLab(page);
-    await expect(page.getByTestId('engine-info')).toBeTruthy();
+    expect(await page.getByTestId('engine-info').textContent()).toMatch(/NTP \([\d,]+ parameters\).*vocabulary \d+/);
     await page.getByRole('button', { name: 'Train' }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent) >= 60, null, { timeout: 240_000 });
     // both runs of the pair advance in lock-step (counted in one look at the page)
