@@ -1,5 +1,5 @@
 // effectiveRank.ts: effective rank and normalised spectrum of a covariance matrix, from its
-// eigenvalues (NITP.md §5).
+// eigenvalues (docs/method.md §5).
 //   p_i = max(σ_i, 0) / Σ_j max(σ_j, 0)        (negative eigenvalues are rounding: clipped to 0)
 //   effectiveRank = exp(−Σ_i p_i ln p_i)       (0 · ln 0 = 0; Roy & Vetterli 2007)
 // It is 1 for one direction of variance, r for r directions of equal variance, d for isotropic

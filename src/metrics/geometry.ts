@@ -1,4 +1,4 @@
-// geometry.ts: the representation-geometry metrics of one layer (NITP.md §5) from the two GPU
+// geometry.ts: the representation-geometry metrics of one layer (docs/method.md §5) from the two GPU
 // reductions read back for it:
 //   stats:   covarianceStats output (layout below): column mean, mean row norm, centred covariance
 //   cosines: pairCosines output, one cosine per fixed random pair of different tokens

@@ -1,4 +1,4 @@
-// checkpoint.ts: weights (and optionally AdamW moments) as safetensors in the format of NITP.md
+// checkpoint.ts: weights (and optionally AdamW moments) as safetensors in the format of docs/method.md
 // §6: nanoGPT state-dict names, F32 little-endian, weights [out, in], metadata config/step/tokenizer.
 import { readSafetensors, writeSafetensors, type SafetensorsEntry } from '../io/safetensors.ts';
 import { resolveConfig, usesNitpHead, type RunConfig } from './config.ts';

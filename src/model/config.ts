@@ -179,7 +179,7 @@ function checkField(path: string, value: unknown, rule: FieldRule): void {
   }
 }
 
-/** The NITP target layer k a config resolves to (NITP.md §3: ≈ 20% of depth, at least 1). */
+/** The NITP target layer k a config resolves to (docs/method.md §3: ≈ 20% of depth, at least 1). */
 export function defaultTargetLayer(nLayer: number): number {
   return Math.max(1, Math.round(0.2 * nLayer));
 }

@@ -1,4 +1,4 @@
-// cosineRegularizer.ts (reference): the paper's generic cosine regularizer (NITP.md §3, a
+// cosineRegularizer.ts (reference): the paper's generic cosine regularizer (docs/method.md §3, a
 // baseline, not NITP), the mean cosine between final hidden states of different positions of a
 // sequence, and its gradient. Float64 loops.
 

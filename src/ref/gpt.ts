@@ -1,5 +1,5 @@
 // gpt.ts (reference): the whole model in float64 on the CPU, forward and backward, with every
-// loss variant of NITP.md §3. It is the ground truth the GPU engine is tested against and the
+// loss variant of docs/method.md §3. It is the ground truth the GPU engine is tested against and the
 // independent implementation that replays a command-line run. Plain calls in llm.c order
 // (gpt2_forward / gpt2_backward), one ref op per step; every activation gets a fresh array.
 //
@@ -7,7 +7,7 @@
 // params and grads are flat Float64Arrays laid out by `layout` (src/model/params.ts); the grads
 // returned are computed from zero (=), padding stays zero.
 //
-// Model (NITP.md §2): x0 = wte[tok] + wpe[t]; block i: a = x + attproj(attn(ln1(x)));
+// Model (docs/method.md §2): x0 = wte[tok] + wpe[t]; block i: a = x + attproj(attn(ln1(x)));
 // x' = a + fcproj(gelu(fc(ln2(a)))); h = ln_f(x_L); logits = h·Wᵀ (W = wte if tied, else lm_head).
 // Loss (§3): ntp = mean CE over B·T. If λ > 0, loss = ntp + λ·aux, with aux either the NITP loss
 // (mean of ℓ(P(h[b,t]), z[b,t+shift]) over the pairs) or the generic cosine regularizer on h.
@@ -58,7 +58,7 @@ export interface RefForwardOptions {
 
 // ---- elementwise steps (fused into matmul epilogues on the GPU, so no ref op of their own) ------
 
-/** out (N) = gelu(inp) (tanh approximation, NITP.md §2). */
+/** out (N) = gelu(inp) (tanh approximation, docs/method.md §2). */
 function geluForward(out: Float64Array, inp: Float64Array, N: number): void {
   for (let i = 0; i < N; i++) out[i] = gelu(inp[i]);
 }
@@ -68,7 +68,7 @@ function geluBackward(dinp: Float64Array, inp: Float64Array, dout: Float64Array,
   for (let i = 0; i < N; i++) dinp[i] += dout[i] * geluGrad(inp[i]);
 }
 
-/** SwiGLU gate (NITP.md §3): out (N) = silu(a1) ⊙ a2. */
+/** SwiGLU gate (docs/method.md §3): out (N) = silu(a1) ⊙ a2. */
 function swigluForward(out: Float64Array, a1: Float64Array, a2: Float64Array, N: number): void {
   for (let i = 0; i < N; i++) out[i] = silu(a1[i]) * a2[i];
 }

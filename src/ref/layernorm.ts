@@ -1,4 +1,4 @@
-// layernorm.ts (reference): LayerNorm over the last dim, eps 1e-5, biased variance (NITP.md §2),
+// layernorm.ts (reference): LayerNorm over the last dim, eps 1e-5, biased variance (docs/method.md §2),
 // and its backward. Plain float64 loops, after llm.c's layernorm_forward/backward.
 // Forward: out, mean, rstd all =. Backward: dinp += (residual stream), dweight += and dbias +=.
 

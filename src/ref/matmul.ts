@@ -4,7 +4,7 @@
 
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 
-/** GELU, tanh approximation (NITP.md §2). */
+/** GELU, tanh approximation (docs/method.md §2). */
 export function gelu(u: number): number {
   return 0.5 * u * (1 + Math.tanh(GELU_SCALE * (u + 0.044715 * u * u * u)));
 }

@@ -1,4 +1,4 @@
-// nitpLoss.ts (reference): the NITP pair loss (NITP.md §3) and its gradient, float64 loops.
+// nitpLoss.ts (reference): the NITP pair loss (docs/method.md §3) and its gradient, float64 loops.
 import type { NitpLossKind, NitpShift } from '../model/config.ts';
 
 const EPS = 1e-8;

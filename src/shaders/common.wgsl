@@ -2,7 +2,7 @@
 
 const GELU_SCALE: f32 = 0.7978845608028654; // sqrt(2 / pi)
 
-// GELU, tanh approximation (NITP.md §2; PyTorch approximate='tanh'):
+// GELU, tanh approximation (docs/method.md §2; PyTorch approximate='tanh'):
 //   0.5·u·(1 + tanh(a)), a = √(2/π)·(u + 0.044715·u³).
 // Computed through the identity (1 + tanh(a))/2 = sigmoid(2a), which avoids the cancellation of
 // 1 + tanh(a) for negative u (and SwiftShader's tanh, which returns NaN for large arguments).

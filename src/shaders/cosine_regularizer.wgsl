@@ -1,4 +1,4 @@
-// cosine_regularizer.wgsl: the paper's generic cosine regularizer (NITP.md §3, a baseline, not
+// cosine_regularizer.wgsl: the paper's generic cosine regularizer (docs/method.md §3, a baseline, not
 // NITP): mean cosine between final hidden states of different positions of a sequence.
 // h: (B, T, C); u_t = h[b,t] / n_t with n_t = max(|h[b,t]|, EPS); S_b = sum_t u_t; K = T (T - 1).
 // losses: (B) sum over t != t' of u_t·u_t' / K = sum_t u_t·(S_b - u_t) / K                  (=)

@@ -1,4 +1,4 @@
-// layernorm.wgsl: LayerNorm over the last dim, eps 1e-5, biased variance (NITP.md §2).
+// layernorm.wgsl: LayerNorm over the last dim, eps 1e-5, biased variance (docs/method.md §2).
 // inp, out: (N, C) with N = B*T; mean, rstd: (N); weight, bias: (C)
 // Forward: out, mean, rstd =. Backward: dinp += (residual stream), dweight += and dbias +=.
 // Deterministic, no atomics: a row's sums run in a loop over c; the dweight/dbias sums over rows

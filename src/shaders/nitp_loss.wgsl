@@ -1,4 +1,4 @@
-// nitp_loss.wgsl: the NITP pair loss (NITP.md §3) and its gradient.
+// nitp_loss.wgsl: the NITP pair loss (docs/method.md §3) and its gradient.
 // p: (B, T, C) head outputs P(h); z: (B, T, C) hidden states of the target layer.
 // SHIFT 1 ("next"): pairs (p[b,t], z[b,t+1]) for t = 0..T-2; SHIFT 0 ("current"): (p[b,t], z[b,t])
 // for t = 0..T-1. NP = T - SHIFT pairs per sequence.

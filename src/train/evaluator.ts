@@ -1,6 +1,6 @@
 // evaluator.ts: what an evaluation measures on the run's fixed held-out batch, with the weights
 // of the current step: validation NTP/NITP losses, and for every hidden state (x0, each block's
-// output, the final h; NITP.md §2, §5) effective rank, anisotropy, mean norm and spectrum; for the
+// output, the final h; docs/method.md §2, §5) effective rank, anisotropy, mean norm and spectrum; for the
 // final h also a PCA projection of a fixed token sample (axes kept stable from one evaluation to
 // the next) and the distribution of the NITP alignment cos(P(h_t), z_{t+s}). On demand: a linear
 // part-of-speech probe per layer.

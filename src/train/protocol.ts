@@ -135,7 +135,7 @@ export interface TrainerApi {
    * receives each new token's text as it is chosen. Resolves to the whole continuation.
    */
   generate(run: RunName, prompt: string, options: SamplingOptions, onText?: (piece: string) => void): Promise<string>;
-  /** One run's weights and AdamW moments now, as safetensors (NITP.md §6), with config, step and tokenizer metadata. */
+  /** One run's weights and AdamW moments now, as safetensors (docs/method.md §6), with config, step and tokenizer metadata. */
   exportCheckpoint(run: RunName): Promise<Uint8Array>;
   /**
    * Loads a checkpoint (weights, and AdamW moments when it has them) into one run, which then

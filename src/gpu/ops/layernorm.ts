@@ -9,7 +9,7 @@ const code = common + layernorm;
 const WG = 64;
 /** Rows per chunk of the dweight/dbias reduction (the shader's ROWS). */
 const ROWS = 32;
-const EPS = 1e-5; // NITP.md §2, as ref/layernorm.ts
+const EPS = 1e-5; // docs/method.md §2, as ref/layernorm.ts
 
 function dims(N: number, C: number): ArrayBuffer {
   const data = new ArrayBuffer(12);

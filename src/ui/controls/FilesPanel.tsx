@@ -1,5 +1,5 @@
 // FilesPanel.tsx: results out of the lab and checkpoints in: the metric history as CSV or JSON,
-// either run's checkpoint as .safetensors (NITP.md §6, loadable into a nanoGPT-style model), and
+// either run's checkpoint as .safetensors (docs/method.md §6, loadable into a nanoGPT-style model), and
 // a checkpoint loaded into a run to continue training or to generate text.
 import { useState } from 'react';
 import type * as Comlink from 'comlink';
