@@ -10,7 +10,7 @@
 // Layout: a thread owns one head (b, h) and a block of 8 positions, and computes 8x8 tiles in
 // registers (8 positions x 8 keys or channels), so 16 loaded values feed 64 multiply-adds (on
 // SwiftShader every thread-dependent load is an emulated gather: cost follows values loaded, see
-// PERF-NOTES). A column of a tile (8 positions) is a mat2x4: [0] positions 0..3, [1] 4..7.
+// docs/architecture.md §5). A column of a tile (8 positions) is a mat2x4: [0] positions 0..3, [1] 4..7.
 // Thread index i: bh = i % (B*NH), block i / (B*NH) (counted from the end of the sequence in the
 // query kernels, so the longest rows start first). Heads vary fastest, so neighbouring threads
 // share a block and do equal causal work (no divergence).

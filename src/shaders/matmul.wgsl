@@ -18,9 +18,9 @@
 // dimension is a multiple of 4, so rows start on a vec4: then whole vec4s are loaded and stored;
 // otherwise single floats are read through a[i / 4][i % 4], clamped to the tensor.
 // Flags and sizes are override constants: each pipeline is specialised to one shape and its dead
-// branches vanish (sizes as constants are ~17% faster than uniforms on SwiftShader, PERF-NOTES).
+// branches vanish (sizes as constants are ~17% faster than uniforms on SwiftShader, docs/architecture.md §5).
 //
-// Two kernels, chosen per adapter (PERF-NOTES):
+// Two kernels, chosen per adapter (docs/architecture.md §5):
 // - matmulRegisters: no workgroup memory; each thread computes a 16x8 block of out from vec4
 //   loads, held as eight mat4x4 accumulators. Best on SwiftShader, where every thread-dependent
 //   load is an emulated gather and barriers are expensive.
