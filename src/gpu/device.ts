@@ -35,7 +35,7 @@ export type AdapterIdentity = Partial<Pick<GPUAdapterInfo, 'vendor' | 'architect
 /**
  * True for SwiftShader, the software (CPU) WebGPU adapter of the Node tests and of Chromium
  * without a GPU. Kernels pick their variants by this (there every thread-dependent load is an
- * emulated gather and a workgroup barrier costs ~10x a row's arithmetic; see docs/architecture.md).
+ * emulated gather and a workgroup barrier costs ~10x a row's arithmetic; see docs/architecture.md §5).
  * It reads GPUAdapterInfo.architecture, the documented field, which Dawn sets to "swiftshader".
  * Only where architecture is empty (a user agent may leave any adapterInfo field empty rather
  * than reveal it, and older browsers lack device.adapterInfo) does it look for "swiftshader" in

@@ -1,5 +1,5 @@
 // params.ts: the parameter tensors of a run (nanoGPT state-dict names, weights [out, in]), their
-// initialisation (docs/method.md) and their layout in one flat GPU buffer.
+// initialisation (docs/method.md §2) and their layout in one flat GPU buffer.
 //
 // Flat layout: tensors with weight decay (2-D) first, then those without (biases, LayerNorm), so
 // AdamW decays the prefix [0, decayFloats). Every offset is a multiple of 64 floats (256 bytes,
@@ -133,7 +133,7 @@ export function paramLayout(specs: TensorSpec[]): ParamLayout {
 }
 
 /**
- * Draws the initial weights (nanoGPT init, docs/method.md) into a flat Float32Array laid out by
+ * Draws the initial weights (nanoGPT init, docs/method.md §2) into a flat Float32Array laid out by
  * `layout`. Backbone tensors draw in spec order from stream "init", the head from "nitp-head",
  * so an NTP run and an NITP run with the same seed share bit-identical backbone weights.
  */

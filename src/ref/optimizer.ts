@@ -1,5 +1,5 @@
 // optimizer.ts (reference): learning-rate schedule, global gradient norm, clipping and one AdamW
-// step, in float64 (method: docs/method.md). The GPU version is gpu/ops/optimizer.ts + shaders/adamw.wgsl.
+// step, in float64 (docs/method.md §4). The GPU version is gpu/ops/optimizer.ts + shaders/adamw.wgsl.
 //
 // Flat buffers: params, grads, m, v all (n), the flat parameter layout of model/params.ts; weight
 // decay applies to [0, decayFloats) only (2-D tensors come first). Padding floats between tensors
@@ -16,7 +16,7 @@ export interface AdamwHyper {
 }
 
 /**
- * lr_s for the update at step s (1-based), as docs/method.md defines it.
+ * lr_s for the update at step s (1-based), as docs/method.md §4 defines it.
  * "wsd": lr·s/W for s ≤ W, else lr; over the last 20% (s > 0.8·S) lr·(S − s)/(0.2·S), the minimum
  * of both when they overlap. "cosine": warm-up as above, then lr·0.5·(1 + cos(π·(s − W)/(S − W))).
  * Past S the rate stays 0 (never negative, the cosine never rises again).

@@ -1,4 +1,4 @@
-// train.test.ts: the CPU training step (clip + AdamW, docs/method.md): an independent check of one
+// train.test.ts: the CPU training step (clip + AdamW, docs/method.md §4): an independent check of one
 // update, overfitting a fixed batch, and the committed ten-step trajectory (after llm.c
 // test_gpt2.c) that the GPU trainer is checked against too.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// train.ts (reference): one training step on the CPU in float64 (docs/method.md): forward and
+// train.ts (reference): one training step on the CPU in float64 (docs/method.md §4): forward and
 // backward (ref/gpt.ts), global L2 gradient norm over every trainable tensor (NITP head included),
 // clipping to config.train.gradClip, then AdamW with β = (0.9, 0.95), ε = 1e-8 and decoupled
 // weight decay on the 2-D prefix [0, layout.decayFloats) of the flat buffer (ref/optimizer.ts).

@@ -1,4 +1,4 @@
-// adamw.wgsl: the optimizer step on the GPU (docs/method.md), with nothing read back to the CPU.
+// adamw.wgsl: the optimizer step on the GPU (docs/method.md §4), with nothing read back to the CPU.
 //   optimizerPrepare (1 thread): stepCounter += 1 (s = the update being prepared, 1-based);
 //     scalars[GRAD_NORM] = sqrt(sum of partials, in order); scalars[CLIP] = clip_grad_norm_'s factor;
 //     scalars[LR] = lr_s; scalars[LOSS] = scalars[NTP] + λ·scalars[AUX].

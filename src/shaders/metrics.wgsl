@@ -1,4 +1,4 @@
-// metrics.wgsl: the GPU reductions behind the representation-geometry metrics (docs/method.md).
+// metrics.wgsl: the GPU reductions behind the representation-geometry metrics (docs/method.md §5).
 // They run on evaluation steps only; what comes back is small (a C x C matrix and vectors).
 // inp: (N, C) hidden states of one layer, N = B*T rows. Every output is = (overwritten).
 //
@@ -28,7 +28,7 @@
 // Row data is bound as array<vec4<f32>> (binding size rounded up to 16 bytes) and read four
 // columns at a time; when C % 4 != 0 (VEC false) a row does not start on a vec4 and the four
 // floats are gathered one by one. Columns at or past C read as 0. SwiftShader's cost follows the
-// number of loads (docs/architecture.md): vec4 loads, and register blocks in the Gram pass.
+// number of loads (docs/architecture.md §5): vec4 loads, and register blocks in the Gram pass.
 // Threads past the end of the work skip their store but do not return early (a divergent return
 // makes SwiftShader mask every later load).
 override WG: u32 = 64;

@@ -47,7 +47,7 @@ const EPILOGUE_CODE = { none: 0, gelu: 1, swiglu: 2, geluBackward: 3, swigluBack
 /**
  * The matmul kernel for an adapter: on SwiftShader (isSoftwareAdapter) every thread-dependent load
  * is an emulated gather and barriers are costly, so the register-blocked kernel (no workgroup
- * memory) is ~1.5x faster; real GPUs want workgroup-memory tiles (docs/architecture.md).
+ * memory) is ~1.5x faster; real GPUs want workgroup-memory tiles (docs/architecture.md §5).
  */
 export function matmulVariantFor(info: AdapterIdentity | undefined): MatmulVariant {
   return isSoftwareAdapter(info) ? 'registers' : 'workgroup';
@@ -172,7 +172,7 @@ export function matmul(p: Program, spec: MatmulSpec): void {
 // Threads of 16x8 outputs; the workgroup shape that wastes the least work at the edges (threads
 // past the edge still run: N = 97 in 4x4 workgroups, 32 columns each, computes 128 columns; in
 // 1x16 ones, 104) among those that leave at least 8 workgroups, since SwiftShader spreads work
-// across workgroups only (docs/architecture.md). Ties go to the larger workgroup, listed first.
+// across workgroups only (docs/architecture.md §5). Ties go to the larger workgroup, listed first.
 const REGISTER_WORKGROUPS = [
   [4, 4], [2, 8], [8, 2], [1, 16], [16, 1],
   [2, 4], [4, 2], [1, 8], [8, 1],
