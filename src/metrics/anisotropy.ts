@@ -1,5 +1,5 @@
 // anisotropy.ts: anisotropy of hidden states = the mean cosine similarity over a fixed set of
-// random pairs of different tokens (docs/method.md), and the histogram of NITP alignment cosines.
+// random pairs of different tokens (docs/method.md §5), and the histogram of NITP alignment cosines.
 //   anisotropy = (1/P) Σ_k cos(h[i_k], h[j_k]),  i_k ≠ j_k,  cos = a·b / (max(‖a‖,1e-8) max(‖b‖,1e-8))
 // ≈ 0 for isotropic (zero-mean) data, → 1 when all tokens share one dominant direction (a cone).
 // The pairs are drawn once per run from its seed (drawPairs) and uploaded; the GPU computes one
