@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, defaultTargetLayer, resolveConfig } from './config.ts';
+import { readFileSync } from 'node:fs';
+import { ConfigError, DEFAULT_CONFIG, FIELD_LIST, configTableMarkdown, defaultTargetLayer, isEvalStep, resolveConfig, setField } from './config.ts';
 import { initParams, paramLayout, parameterSpecs, modelShape, ALIGN_FLOATS } from './params.ts';
 
 describe('resolveConfig', () => {
   it('fills every default and resolves the NITP target layer', () => {
     const c = resolveConfig({});
-    expect({ ...c, nitp: { ...c.nitp, targetLayer: null } }).toEqual(DEFAULT_CONFIG);
+    expect(c).toEqual(DEFAULT_CONFIG);
     expect(c.nitp.targetLayer).toBe(1); // round(0.2 * 4)
+    expect(resolveConfig({ nitp: { targetLayer: null } }).nitp.targetLayer).toBe(1);
     expect(defaultTargetLayer(12)).toBe(2);
     expect(defaultTargetLayer(1)).toBe(1);
     expect(resolveConfig({ model: { nLayer: 10 } }).nitp.targetLayer).toBe(2);
@@ -37,6 +39,12 @@ describe('resolveConfig', () => {
     ['boolean as string', { nitp: { stopGrad: 'yes' } }, /"nitp.stopGrad": must be true or false/],
     ['not an object', [1, 2], /"\(root\)"/],
     ['section not an object', { model: 5 }, /"model": must be an object/],
+    ['__proto__ as a section', JSON.parse('{"__proto__": {"toString": "x"}}'), /"__proto__": unknown section/],
+    ['__proto__ as a field', JSON.parse('{"model": {"__proto__": {"x": 1}}}'), /"model.__proto__": unknown field/],
+    ['constructor as a field', { train: { constructor: 1 } }, /"train.constructor": unknown field/],
+    ['an early evaluation without until', { eval: { early: { every: 2 } } }, /"eval.early.until": must be an integer/],
+    ['an early evaluation with an unknown field', { eval: { early: { every: 2, until: 9, from: 1 } } }, /"eval.early.from": unknown field/],
+    ['one evaluation sequence', { eval: { sequences: 1 } }, /"eval.sequences": must be in 2..4096/],
   ];
   for (const [name, input, message] of bad) {
     it(`refuses ${name}, naming the field`, () => {
@@ -104,5 +112,59 @@ describe('data config', () => {
     expect(resolveConfig({ data: { tokenizer: 'bpe', vocabSize: 512 } }).data.vocabSize).toBe(512);
     expect(() => resolveConfig({ data: { tokenizer: 'bpe', vocabSize: 100 } })).toThrow(/"data.vocabSize": must be in 256..8192/);
     expect(() => resolveConfig({ data: { tokenizer: 'words' } })).toThrow(/"data.tokenizer": must be one of "char", "bpe"/);
+  });
+});
+
+describe('the config table', () => {
+  it('carries the refused field, the exact path and the related fields as data', () => {
+    const refusal = (input: unknown) => {
+      try {
+        resolveConfig(input);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('accepted');
+    };
+    const e = refusal({ model: { dModel: 30 } });
+    expect([e.field, e.path, e.related, e.reason]).toEqual(['model.dModel', 'model.dModel', ['model.nHead'], 'must be divisible by model.nHead (4), got 30']);
+    const u = refusal({ data: { corpus: 'upload', upload: { name: 'a', size: 1, sha256: 'no' } } });
+    expect([u.field, u.path]).toEqual(['data.upload', 'data.upload.sha256']);
+  });
+
+  it('gives every field a unique link key, a label, help and a default that validates', () => {
+    const keys = FIELD_LIST.map((f) => f.spec.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const { spec } of FIELD_LIST) {
+      expect(spec.label.length).toBeGreaterThan(2);
+      expect(spec.help.length).toBeGreaterThan(10);
+    }
+    expect(() => resolveConfig({})).not.toThrow();
+  });
+
+  it('evaluates at step 0, every eval.every, densely early when asked, and at the last step', () => {
+    const c = resolveConfig({ train: { steps: 130, warmupSteps: 0 }, eval: { every: 50, early: { every: 4, until: 20 } } });
+    const steps = Array.from({ length: 131 }, (_, s) => s).filter((s) => isEvalStep(c, s));
+    expect(steps).toEqual([0, 4, 8, 12, 16, 20, 50, 100, 130]);
+  });
+
+  it('sets dotted fields from text, validated like any field', () => {
+    let c = setField({}, 'nitp.lambda=0');
+    c = setField(c, 'train.seed=2');
+    c = setField(c, 'nitp.loss=mse');
+    c = setField(c, 'eval.early={"every":2,"until":60}');
+    c = setField(c, 'nitp.targetLayer=null');
+    expect(resolveConfig(c)).toMatchObject({ nitp: { lambda: 0, loss: 'mse', targetLayer: 1 }, train: { seed: 2 }, eval: { early: { every: 2, until: 60 } } });
+    expect(() => setField(c, 'nitp.lamda=1')).toThrow(/"nitp.lamda": unknown field/);
+    expect(() => setField(c, 'nitp.lambda=-1')).toThrow(/"nitp.lambda": must be in \[0, 1000\], got -1/);
+    expect(() => setField(c, 'train.seed=abc')).toThrow(/"train.seed": "abc" is not a number/);
+    expect(() => setField(c, 'nitp.lambda')).toThrow(/section.field=value/);
+  });
+
+  it('is the README\'s config table', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('<!-- config-table:start -->');
+    const end = readme.indexOf('<!-- config-table:end -->');
+    expect(start, 'README.md has the config-table markers').toBeGreaterThan(0);
+    expect(readme.slice(start, end).split('\n').slice(1).join('\n').trim()).toBe(configTableMarkdown());
   });
 });

@@ -51,9 +51,9 @@ describe('experiment links', () => {
 
   it('are compact: only non-default fields, short keys', () => {
     expect(encodeExperiment(DEFAULT_CONFIG)).toBe('?v=1');
-    const tiny = PRESETS.find((p) => p.name === 'Tiny and fast')!;
-    expect(encodeExperiment(resolveConfig(tiny.config), { preset: tiny.name, fingerprint: { step: 500, hash: '0123456789ab' } }))
-      .toBe('?v=1&p=Tiny+and+fast&T=32&L=2&d=32&h=2&steps=500&B=8&lr=0.003&wu=20&fp=500.0123456789ab');
+    const tiny = PRESETS.find((p) => p.id === 'tiny')!;
+    expect(encodeExperiment(resolveConfig(tiny.config), { preset: tiny.id, fingerprint: { step: 500, hash: '0123456789ab' } }))
+      .toBe('?v=1&p=tiny&T=32&L=2&d=32&h=2&steps=500&B=8&lr=0.003&wu=20&early=5-50&fp=500.0123456789ab');
   });
 
   it('keep opening a version-1 link made on 2026-11-29', () => {
@@ -61,7 +61,7 @@ describe('experiment links', () => {
     const link = '?v=1&p=Paper+defaults&T=32&L=6&d=48&h=3&lam=0.5&k=2&loss=mse&sg=0&steps=3000&B=16&lr=0.001&sched=cosine&seed=42&corpus=markov&task.order=3&task.symbols=8&ev=20&fp=3000.00ff00ff00ff';
     const shared = decodeExperiment(link)!;
     expect(shared.notices).toEqual([]);
-    expect(shared.preset).toBe('Paper defaults');
+    expect(shared.preset).toBe('paper'); // the preset's id now; its name in the link still finds it
     expect(shared.fingerprint).toEqual({ step: 3000, hash: '00ff00ff00ff' });
     expect(resolveConfig(shared.config)).toEqual(resolveConfig({
       model: { contextLength: 32, nLayer: 6, dModel: 48, nHead: 3 },
@@ -91,14 +91,14 @@ describe('experiment links', () => {
 
   it('keeps the readable fields and names each bad one', () => {
     const shared = decodeExperiment('?v=1&L=abc&d=48&h=5&lr=-1&seed=1.5&sg=maybe&head=big&zzz=1&steps=700&k=9')!;
-    // d=48 with h=5 is refused: d goes (named); the default d = 64 with h = 5 is refused too, so h goes
-    expect(shared.config.model).toBeUndefined();
+    // d=48 with h=5 is refused: d goes (named); the default d = 64 with h = 5 is refused too, so h goes (named)
+    expect(shared.config.model).toEqual({});
     expect(shared.config.train).toEqual({ steps: 700 });
     expect(shared.config.nitp).toEqual({});
     const text = shared.notices.join('\n');
     expect(text).toMatch(/"L" "abc" is not a number/);
     expect(text).toMatch(/"d" \(model\.dModel\) was not used: must be divisible by model\.nHead \(5\), got 48/);
-    expect(text).toMatch(/model settings were not used: .*divisible by model\.nHead \(5\), got 64/);
+    expect(text).toMatch(/"h" \(model\.nHead\) was not used: model\.dModel must be divisible by model\.nHead \(5\), got 64/);
     expect(text).toMatch(/"lr" \(train\.lr\) was not used: must be in \(0, 10\], got -1/);
     expect(text).toMatch(/"seed" "1\.5" must be an integer/);
     expect(text).toMatch(/"sg" "maybe" must be 1 or 0/);
@@ -129,5 +129,27 @@ describe('experiment links', () => {
     const shared = decodeExperiment('?v=1&corpus=upload&file=notes.txt&bytes=12')!;
     expect(resolveConfig(shared.config).data.corpus).toBe('brown');
     expect(shared.notices.join()).toMatch(/data\.upload|sha256/);
+  });
+});
+
+describe('experiment links for the fields added after 2026-11-29', () => {
+  it('carry the dense early evaluation and the evaluation set size', () => {
+    const config = resolveConfig({ eval: { every: 25, early: { every: 2, until: 60 }, sequences: 96 } });
+    const link = encodeExperiment(config);
+    expect(link).toBe('?v=1&ev=25&early=2-60&evn=96');
+    expect(roundTrip(config)).toEqual(config);
+  });
+
+  it('name a malformed early evaluation and keep the rest', () => {
+    const shared = decodeExperiment('?v=1&early=2to60&L=3')!;
+    expect(shared.config).toEqual({ model: { nLayer: 3 } });
+    expect(shared.notices.join()).toMatch(/"early" "2to60" must be EVERY-UNTIL, e\.g\. 2-60/);
+    const zero = decodeExperiment('?v=1&early=0-60')!;
+    expect(zero.notices.join()).toMatch(/"early" \(eval\.early\) was not used: eval\.early\.every must be an integer in 1\.\.10000000, got 0/);
+  });
+
+  it('open presets by id and by their earlier names', () => {
+    expect(decodeExperiment('?v=1&p=teaching')!.preset).toBe('teaching');
+    expect(decodeExperiment('?v=1&p=Tiny+and+fast')!.preset).toBe('tiny');
   });
 });

@@ -1,13 +1,14 @@
 // url.ts: an experiment as a link. The query string holds the format version, every config field
 // that differs from the defaults under a short key, the preset name, and (once a run finished)
 // the result fingerprint:
-//   ?v=1&p=Tiny+and+fast&T=32&L=2&d=32&h=2&steps=500&B=8&lr=0.003&wu=20&fp=500.1a2b3c4d5e6f
+//   ?v=1&p=tiny&T=32&L=2&d=32&h=2&steps=500&B=8&lr=0.003&wu=20&fp=500.1a2b3c4d5e6f
+// The keys come from the config table (model/config.ts).
 // Reading a link never throws: whatever cannot be read (unknown version, unknown or malformed
 // key, value out of range, oversized link) is left at its default and named in a notice. Nothing
 // from a link is ever rendered as markup: string fields are enums, and notices are plain text.
-import { ConfigError, DEFAULT_CONFIG, defaultTargetLayer, resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
+import { CONFIG_FIELDS, ConfigError, FIELD_LIST, defaultOf, resolveConfig, type PartialRunConfig, type RunConfig, type Section } from '../model/config.ts';
 import { SYNTHETIC_DEFAULTS } from '../data/synthetic.ts';
-import { PRESETS } from '../model/presets.ts';
+import { presetById } from '../model/presets.ts';
 import { parseFingerprint, type Fingerprint } from './fingerprint.ts';
 
 /** The link format this lab writes. Version 1 links must keep opening; a new version adds a reader. */
@@ -16,30 +17,20 @@ export const URL_FORMAT_VERSION = 1;
 export const MAX_LINK_CHARS = 4096;
 const MAX_VALUE_CHARS = 300;
 
-type Kind = 'int' | 'num' | 'bool' | 'str';
-type Section = keyof RunConfig;
-
-/** URL key → config field, in the order links list them. */
-const KEYS: readonly (readonly [key: string, section: Section, field: string, kind: Kind])[] = [
-  ['T', 'model', 'contextLength', 'int'], ['L', 'model', 'nLayer', 'int'], ['d', 'model', 'dModel', 'int'],
-  ['h', 'model', 'nHead', 'int'], ['tie', 'model', 'tieEmbeddings', 'bool'],
-  ['lam', 'nitp', 'lambda', 'num'], ['k', 'nitp', 'targetLayer', 'int'], ['head', 'nitp', 'head', 'str'],
-  ['shift', 'nitp', 'shift', 'str'], ['sg', 'nitp', 'stopGrad', 'bool'], ['loss', 'nitp', 'loss', 'str'],
-  ['reg', 'nitp', 'regularizer', 'str'],
-  ['steps', 'train', 'steps', 'int'], ['B', 'train', 'batchSize', 'int'], ['lr', 'train', 'lr', 'num'],
-  ['wu', 'train', 'warmupSteps', 'int'], ['sched', 'train', 'schedule', 'str'], ['wd', 'train', 'weightDecay', 'num'],
-  ['clip', 'train', 'gradClip', 'num'], ['seed', 'train', 'seed', 'int'],
-  ['corpus', 'data', 'corpus', 'str'], ['tok', 'data', 'tokenizer', 'str'], ['V', 'data', 'vocabSize', 'int'],
-  ['ev', 'eval', 'every', 'int'],
-];
-/** Parameters of a synthetic task: `task.order=3`. */
-const TASK_PREFIX = 'task.';
+/** Parameters of a synthetic task: `task.order=3` (the table's key for data.task is this prefix). */
+const TASK_PREFIX = CONFIG_FIELDS.data.task.key;
 /** The uploaded file a data.corpus=upload link needs (the receiver supplies the same file). */
 const UPLOAD_KEYS = { file: 'name', bytes: 'size', sha: 'sha256' } as const;
+/** The dense early evaluation as one value: `early=2-60` is every 2 steps up to step 60. */
+const EARLY_KEY = CONFIG_FIELDS.eval.early.key;
+
+/** Link key → field, for the fields with one key and a scalar value. */
+const SCALAR_KEYS = new Map(FIELD_LIST.filter((f) => f.spec.kind !== 'object').map((f) => [f.spec.key, f]));
 
 export interface SharedExperiment {
   /** the fields the link sets (valid together); missing ones take the defaults */
   config: PartialRunConfig;
+  /** a preset id (see model/presets.ts) */
   preset: string | null;
   fingerprint: Fingerprint | null;
   /** what could not be read, one plain-text sentence each */
@@ -48,8 +39,8 @@ export interface SharedExperiment {
 
 const show = (value: string) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 
-function parseValue(raw: string, kind: Kind): unknown {
-  if (kind === 'str') return raw;
+function parseValue(raw: string, kind: string): unknown {
+  if (kind === 'enum') return raw;
   if (kind === 'bool') {
     if (raw === '1' || raw === 'true') return true;
     if (raw === '0' || raw === 'false') return false;
@@ -57,8 +48,14 @@ function parseValue(raw: string, kind: Kind): unknown {
   }
   if (!/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(raw)) throw new Error('is not a number');
   const n = Number(raw);
-  if (kind === 'int' && !Number.isInteger(n)) throw new Error('must be an integer');
+  if (kind !== 'number' && !Number.isInteger(n)) throw new Error('must be an integer');
   return n;
+}
+
+function parseEarly(raw: string): unknown {
+  const m = /^(\d+)-(\d+)$/.exec(raw);
+  if (!m) throw new Error('must be EVERY-UNTIL, e.g. 2-60');
+  return { every: Number(m[1]), until: Number(m[2]) };
 }
 
 const formatValue = (v: unknown) => (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
@@ -67,20 +64,21 @@ const formatValue = (v: unknown) => (typeof v === 'boolean' ? (v ? '1' : '0') : 
 export function encodeExperiment(config: RunConfig, extra: { preset?: string | null; fingerprint?: Fingerprint | null } = {}): string {
   const q = new URLSearchParams({ v: String(URL_FORMAT_VERSION) });
   if (extra.preset) q.set('p', extra.preset);
-  const defaults = DEFAULT_CONFIG as unknown as Record<Section, Record<string, unknown>>;
   const values = config as unknown as Record<Section, Record<string, unknown>>;
-  for (const [key, section, field] of KEYS) {
-    const value = values[section][field];
-    // the target layer is left out when it is the default for the link's depth
-    const fallback = section === 'nitp' && field === 'targetLayer' ? defaultTargetLayer(config.model.nLayer) : defaults[section][field];
-    if (value !== fallback && value !== null) q.set(key, formatValue(value));
+  for (const { section, name, spec } of FIELD_LIST) {
+    const value = values[section][name];
+    if (value === null || value === defaultOf(section, name, config)) continue;
+    if (spec.kind !== 'object') q.set(spec.key, formatValue(value));
+    else if (spec.key === EARLY_KEY) {
+      const early = value as { every: number; until: number };
+      q.set(EARLY_KEY, `${early.every}-${early.until}`);
+    } else if (spec.key === TASK_PREFIX) {
+      const taskDefaults = SYNTHETIC_DEFAULTS[config.data.corpus as keyof typeof SYNTHETIC_DEFAULTS] as unknown as Record<string, unknown>;
+      for (const [field, v] of Object.entries(value as Record<string, unknown>)) if (field !== 'kind' && v !== taskDefaults[field]) q.set(TASK_PREFIX + field, formatValue(v));
+    } else {
+      for (const [key, field] of Object.entries(UPLOAD_KEYS)) q.set(key, String((value as Record<string, unknown>)[field]));
+    }
   }
-  const task = config.data.task as Record<string, unknown> | null;
-  if (task) {
-    const taskDefaults = SYNTHETIC_DEFAULTS[config.data.corpus as keyof typeof SYNTHETIC_DEFAULTS] as unknown as Record<string, unknown>;
-    for (const [field, value] of Object.entries(task)) if (field !== 'kind' && value !== taskDefaults[field]) q.set(TASK_PREFIX + field, formatValue(value));
-  }
-  if (config.data.upload) for (const [key, field] of Object.entries(UPLOAD_KEYS)) q.set(key, String(config.data.upload[field]));
   if (extra.fingerprint) q.set('fp', `${extra.fingerprint.step}.${extra.fingerprint.hash}`);
   return `?${q.toString()}`;
 }
@@ -119,7 +117,8 @@ export function decodeExperiment(search: string): SharedExperiment | null {
     }
     if (key === 'v') continue;
     if (key === 'p') {
-      if (PRESETS.some((p) => p.name === raw)) preset = raw;
+      const found = presetById(raw);
+      if (found) preset = found.id;
       else notices.push(`The preset ${show(raw)} is not one of this lab's presets; the link's own fields are used.`);
       continue;
     }
@@ -128,15 +127,17 @@ export function decodeExperiment(search: string): SharedExperiment | null {
       if (!fingerprint) notices.push(`The result fingerprint ${show(raw)} is malformed (expected step.hash, e.g. 500.1a2b3c4d5e6f); it was ignored.`);
       continue;
     }
-    const known = KEYS.find(([k]) => k === key);
+    const scalar = SCALAR_KEYS.get(key);
     try {
-      if (known) {
-        const [, section, field, kind] = known;
-        set(section, field, parseValue(raw, kind));
-        keyOf.set(`${section}.${field}`, key);
+      if (scalar) {
+        set(scalar.section, scalar.name, parseValue(raw, scalar.spec.kind));
+        keyOf.set(scalar.path, key);
+      } else if (key === EARLY_KEY) {
+        set('eval', 'early', parseEarly(raw));
+        keyOf.set('eval.early', key);
       } else if (key.startsWith(TASK_PREFIX) && key.length > TASK_PREFIX.length) {
-        task[key.slice(TASK_PREFIX.length)] = parseValue(raw, 'num');
-      } else if (key in UPLOAD_KEYS) {
+        task[key.slice(TASK_PREFIX.length)] = parseValue(raw, 'number');
+      } else if (Object.prototype.hasOwnProperty.call(UPLOAD_KEYS, key)) {
         const field = UPLOAD_KEYS[key as keyof typeof UPLOAD_KEYS];
         upload[field] = field === 'size' ? parseValue(raw, 'int') : raw;
       } else {
@@ -155,23 +156,24 @@ export function decodeExperiment(search: string): SharedExperiment | null {
     keyOf.set('data.upload', 'file/bytes/sha');
   }
 
-  // Validate the fields together; drop each one the config refuses and try again.
-  for (let attempt = 0; attempt < 64; attempt++) {
+  // Validate the fields together. A refused rule names its field and the fields it relates to:
+  // drop the first of those the link set, and try again (each round drops one field).
+  for (;;) {
     try {
       resolveConfig(partial);
       return { config: partial as PartialRunConfig, preset, fingerprint, notices };
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      const [section, field] = e.field.split('.');
-      const where = keyOf.get(`${section}.${field}`);
-      if (partial[section] && field in partial[section]) {
-        delete partial[section][field];
-        notices.push(`The link's ${where ? `"${where}" (${section}.${field})` : `${section}.${field}`} was not used: ${e.message.replace(/^config field "[^"]*": /, '')}.`);
-      } else {
-        // a field the link did not set was refused because of others in its section: drop them
-        notices.push(`The link's ${section} settings were not used: ${e.message}.`);
-        delete partial[section];
-      }
+      const culprit = [e.field, ...e.related].find((path) => {
+        const [section, field] = path.split('.');
+        return field !== undefined && partial[section] !== undefined && Object.prototype.hasOwnProperty.call(partial[section], field);
+      });
+      if (!culprit) break;
+      const [section, field] = culprit.split('.');
+      delete partial[section][field];
+      const where = keyOf.get(culprit);
+      const reason = culprit === e.path ? e.reason : `${e.path} ${e.reason}`;
+      notices.push(`The link's ${where ? `"${where}" (${culprit})` : culprit} was not used: ${reason}.`);
     }
   }
   notices.push('The link could not be read; the default experiment is used instead.');

@@ -2,37 +2,17 @@
 // parameter count and an estimate of memory and time. A field that fails validation shows the
 // config's own error next to it and cannot be applied; applying restarts both runs from step 0.
 import { useId, useMemo, useState } from 'react';
-import { ConfigError, resolveConfig, type PartialRunConfig, type RunConfig } from '../../model/config.ts';
+import { CONFIG_FIELDS, ConfigError, resolveConfig, type FieldSpec, type PartialRunConfig, type RunConfig, type Section } from '../../model/config.ts';
 import { Panel } from './Panel.tsx';
 import { PRESETS } from '../../model/presets.ts';
 import { modelShape, paramLayout, parameterSpecs } from '../../model/params.ts';
 
-type FieldKind = { kind: 'int' | 'number' } | { kind: 'bool' } | { kind: 'enum'; values: string[] } | { kind: 'layer' };
-
-const FIELDS: { section: 'model' | 'nitp' | 'train' | 'eval'; title: string; fields: [string, string, FieldKind][] }[] = [
-  {
-    section: 'model', title: 'Model', fields: [
-      ['contextLength', 'Context length T', { kind: 'int' }], ['nLayer', 'Layers L', { kind: 'int' }],
-      ['dModel', 'Width d', { kind: 'int' }], ['nHead', 'Heads', { kind: 'int' }], ['tieEmbeddings', 'Tie embeddings', { kind: 'bool' }],
-    ],
-  },
-  {
-    section: 'nitp', title: 'NITP (the second run)', fields: [
-      ['lambda', 'λ (0 = plain NTP)', { kind: 'number' }], ['targetLayer', 'Target layer k (empty = 20% of depth)', { kind: 'layer' }],
-      ['head', 'Head', { kind: 'enum', values: ['swiglu', 'none'] }], ['shift', 'Shift', { kind: 'enum', values: ['next', 'current'] }],
-      ['stopGrad', 'Stop-gradient on the target', { kind: 'bool' }], ['loss', 'Loss', { kind: 'enum', values: ['cosine', 'mse', 'smoothl1'] }],
-      ['regularizer', 'Regularizer', { kind: 'enum', values: ['nitp', 'generic-cosine'] }],
-    ],
-  },
-  {
-    section: 'train', title: 'Training', fields: [
-      ['steps', 'Steps', { kind: 'int' }], ['batchSize', 'Batch', { kind: 'int' }], ['lr', 'Learning rate', { kind: 'number' }],
-      ['warmupSteps', 'Warm-up steps', { kind: 'int' }], ['schedule', 'Schedule', { kind: 'enum', values: ['wsd', 'cosine'] }],
-      ['weightDecay', 'Weight decay', { kind: 'number' }], ['gradClip', 'Gradient clip (0 = off)', { kind: 'number' }],
-      ['seed', 'Seed', { kind: 'int' }],
-    ],
-  },
-  { section: 'eval', title: 'Evaluation', fields: [['every', 'Evaluate every … steps', { kind: 'int' }]] },
+/** The sections this panel edits (the data panel edits `data`), with their titles; rows come from the config table. */
+const SECTIONS: { section: Exclude<Section, 'data'>; title: string }[] = [
+  { section: 'model', title: 'Model' },
+  { section: 'nitp', title: 'NITP (the second run)' },
+  { section: 'train', title: 'Training' },
+  { section: 'eval', title: 'Evaluation' },
 ];
 
 interface Props {
@@ -92,22 +72,35 @@ export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onA
   const set = (section: keyof RunConfig, field: string, value: unknown) => {
     setDraft((d) => ({ ...d, [section]: { ...d[section], [field]: value } }));
   };
-  const input = (section: 'model' | 'nitp' | 'train' | 'eval', field: string, kind: FieldKind) => {
+  const input = (section: Section, field: string, spec: FieldSpec, label: string) => {
     const value = (draft[section] as unknown as Record<string, unknown>)[field];
     const bad = check.error?.field === `${section}.${field}`;
-    const common = { disabled, 'aria-invalid': bad, 'aria-describedby': bad ? `${id}-err` : undefined };
-    if (kind.kind === 'bool') return <input type="checkbox" checked={value as boolean} onChange={(e) => set(section, field, e.target.checked)} {...common} />;
-    if (kind.kind === 'enum') {
+    const common = { disabled, title: spec.help, 'aria-invalid': bad, 'aria-describedby': bad ? `${id}-err` : undefined };
+    if (spec.kind === 'bool') return <input type="checkbox" checked={value as boolean} onChange={(e) => set(section, field, e.target.checked)} {...common} />;
+    if (spec.kind === 'enum') {
       return (
         <select value={value as string} onChange={(e) => set(section, field, e.target.value)} {...common}>
-          {kind.values.map((v) => <option key={v} value={v}>{v}</option>)}
+          {spec.values.map((v) => <option key={v} value={v}>{v}</option>)}
         </select>
       );
     }
+    if (spec.kind === 'object') {
+      // eval.early, the one structured field in this panel: {every, until}, or off when both are empty
+      const early = value as { every: number; until: number } | null;
+      const part = (key: 'every' | 'until', text: string) => (
+        <input type="number" step={1} aria-label={`${label}: ${text}`} value={early ? String(early[key]) : ''} {...common}
+          onChange={(e) => {
+            const n = e.target.value === '' ? null : Number(e.target.value);
+            const next = { every: early?.every ?? 2, until: early?.until ?? 60, [key]: n };
+            set(section, field, next.every === null && next.until === null ? null : next);
+          }} />
+      );
+      return <span className="pair">{part('every', 'every')} up to step {part('until', 'until')}</span>;
+    }
     const text = value === null || value === undefined ? '' : String(value);
     return (
-      <input type="number" step={kind.kind === 'int' || kind.kind === 'layer' ? 1 : 'any'} value={text} {...common}
-        onChange={(e) => set(section, field, e.target.value === '' ? (kind.kind === 'layer' ? null : NaN) : Number(e.target.value))} />
+      <input type="number" step={spec.kind === 'number' ? 'any' : 1} value={text} {...common}
+        onChange={(e) => set(section, field, e.target.value === '' ? (spec.kind === 'derived-int' ? null : NaN) : Number(e.target.value))} />
     );
   };
 
@@ -131,19 +124,21 @@ export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onA
         <label>
           Preset
           <select value="" disabled={disabled} onChange={(e) => {
-            const preset = PRESETS.find((p) => p.name === e.target.value);
+            const preset = PRESETS.find((p) => p.id === e.target.value);
             if (preset) setDraft(resolveConfig({ ...preset.config, data: current.data }));
           }}>
             <option value="" disabled>choose a preset…</option>
-            {PRESETS.map((p) => <option key={p.name} value={p.name} title={p.description}>{p.name}</option>)}
+            {PRESETS.map((p) => <option key={p.id} value={p.id} title={p.description}>{p.name}</option>)}
           </select>
         </label>
       </div>
-      {FIELDS.map(({ section, title, fields }) => (
+      {SECTIONS.map(({ section, title }) => (
         <fieldset key={section} className="fields">
           <legend>{title}</legend>
-          {fields.map(([field, label, kind]) => (
-            <label key={field}>{label}{input(section, field, kind)}</label>
+          {Object.entries(CONFIG_FIELDS[section] as Record<string, FieldSpec>).map(([field, spec]) => (
+            spec.kind === 'object'
+              ? <div key={field} className="field-row" role="group" aria-label={spec.label}>{spec.label}{input(section, field, spec, spec.label)}</div>
+              : <label key={field}>{spec.label}{input(section, field, spec, spec.label)}</label>
           ))}
         </fieldset>
       ))}
