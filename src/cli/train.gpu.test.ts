@@ -5,13 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, metricsLine, nonFiniteMessage, parseArgs } from './train.ts';
+import { main, metricsLine, parseArgs } from './train.ts';
+import { divergenceMessage } from '../train/loop.ts';
 import { readSafetensors } from '../io/safetensors.ts';
 import { readCheckpoint } from '../model/checkpoint.ts';
 import { resolveConfig } from '../model/config.ts';
 import { modelShape, paramLayout, parameterSpecs } from '../model/params.ts';
 import { tokenizerFromJSON } from '../data/tokenizer.ts';
 import { refReplay } from '../ref/train.ts';
+import { refForward } from '../ref/gpt.ts';
 
 /** The parameter layout of the run in `dir`, from its config.json and init.safetensors. */
 function layoutOf(dir: string) {
@@ -45,15 +47,19 @@ describe('npm run train', () => {
     expect(init.step).toBe(0);
     const saved = readSafetensors(readFileSync(join(out, 'batches.safetensors'))).tensors;
     const batches = saved.get('tokens')!;
-    expect(saved.get('eval')!.shape).toEqual([4, 17]);
+    expect(saved.get('eval')!.shape).toEqual([64, 17]); // the evaluation set: eval.sequences (64) whatever B
     expect(batches.dtype).toBe('I32');
     expect(batches.shape).toEqual([20, 4, 17]);
 
     const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const logged = records.filter((r) => 'loss' in r);
-    // eval records every eval.every (8) steps and at the last step, after that step's line
+    // eval records at step 0, every eval.every (8) steps and at the last step, after that step's line
     const evals = records.filter((r) => 'eval' in r);
-    expect(evals.map((r) => r.step)).toEqual([8, 16, 20]);
+    expect(evals.map((r) => r.step)).toEqual([0, 8, 16, 20]);
+    // step 0 is the initial weights on the whole evaluation set (16 chunks of B = 4)
+    const atInit = refForward(config, shape, layout, Float64Array.from(init.params), saved.get('eval')!.data as Int32Array);
+    expect(Math.abs(evals[0].eval.valNtp - atInit.ntp)).toBeLessThan(1e-5 * atInit.ntp);
+    expect(Math.abs(evals[0].eval.valNitp - atInit.aux!)).toBeLessThan(1e-4);
     expect(records.findIndex((r) => 'eval' in r && r.step === 8)).toBe(records.findIndex((r) => 'loss' in r && r.step === 8) + 1);
     for (const e of evals) {
       expect(e.eval.layers.map((l: { layer: unknown }) => l.layer)).toEqual([0, 1, 2, 'final']);
@@ -119,10 +125,29 @@ describe('npm run train', () => {
     await expect(main(['--out', whole, '--resume'])).resolves.toBe(0); // its checkpoint (step 14) is still there
   });
 
+  it('starts from a preset with --set overrides, and evaluates at step 0 and densely early', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nitp-cli-'));
+    const out = join(dir, 'tiny');
+    await expect(main(['--preset', 'tiny', '--set', 'nitp.lambda=0', '--set', 'eval.sequences=8', '--set', 'train.warmupSteps=5', '--steps', '12', '--out', out])).resolves.toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.nitp.lambda).toBe(0);
+    expect(config.model.nLayer).toBe(2); // the preset's
+    const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.filter((r) => r.eval).map((r) => r.step)).toEqual([0, 5, 10, 12]); // tiny: early every 5 up to 50, and the last step
+    expect(records[0]).toMatchObject({ step: 0, eval: { valNitp: null } });
+    // before any update the model guesses near-uniformly over Brown's ~85 characters: ≈ ln 85 ≈ 4.44
+    expect(Math.abs(records[0].eval.valNtp - Math.log(85))).toBeLessThan(0.2);
+  });
+
   it('refuses bad arguments and bad configs with a message naming the problem', async () => {
     expect(() => parseArgs(['--steps', '0'])).toThrow(/--steps must be a positive integer/);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown argument "--bogus"/);
     expect(() => parseArgs(['--config'])).toThrow(/--config needs a value/);
+    expect(() => parseArgs(['--preset', 'huge'])).toThrow(/no preset "huge"; presets are tiny, teaching, paper/);
+    expect(() => parseArgs(['--preset', 'tiny', '--config', 'x.json'])).toThrow(/choose one/);
+    expect(parseArgs(['--preset', 'teaching', '--set', 'nitp.lambda=0', '--set', 'train.seed=2']).set).toEqual(['nitp.lambda=0', 'train.seed=2']);
+    await expect(main(['--preset', 'tiny', '--set', 'nitp.lamda=0'])).rejects.toThrow(/"nitp.lamda": unknown field/);
+    await expect(main(['--preset', 'tiny', '--set', 'train.seed=-1'])).rejects.toThrow(/"train.seed": must be in 0\.\.4294967295, got -1/);
     const dir = mkdtempSync(join(tmpdir(), 'nitp-cli-'));
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ model: { dModel: 30, nHead: 4 } }));
@@ -134,8 +159,8 @@ describe('npm run train', () => {
   it('writes NaN and Inf as null and stops on them with a message', () => {
     const m = { step: 7, lr: 1e-3, loss: NaN, ntp: Infinity, aux: null, gradNorm: -Infinity, clipScale: 1 };
     expect(JSON.parse(metricsLine(m))).toEqual({ step: 7, lr: 1e-3, loss: null, ntp: null, nitp: null, gradNorm: null });
-    expect(nonFiniteMessage(m)).toMatch(/^step 7: the loss or gradient norm is not finite/);
-    expect(nonFiniteMessage({ ...m, loss: 2, ntp: 2, gradNorm: 1 })).toBeNull();
-    expect(nonFiniteMessage({ ...m, loss: 2, ntp: 2, gradNorm: 1, aux: NaN })).toMatch(/nitp NaN/);
+    expect(divergenceMessage('NITP', m)).toMatch(/^step 7: the NITP run's loss or gradient norm is not finite/);
+    expect(divergenceMessage('NITP', { ...m, loss: 2, ntp: 2, gradNorm: 1 })).toBeNull();
+    expect(divergenceMessage('NITP', { ...m, loss: 2, ntp: 2, gradNorm: 1, aux: NaN })).toMatch(/nitp NaN/);
   });
 });

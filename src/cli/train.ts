@@ -1,14 +1,18 @@
 // train.ts: the command line. Trains one run in Node on WebGPU (Dawn) and writes what a
 // reproducibility check needs:
-//   npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches] [--text FILE.txt]
-//                    [--checkpoint-every N] [--resume]
+//   npm run train -- [--config FILE.json | --preset ID] [--set section.field=value ...] [--steps N]
+//                    [--out DIR] [--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume]
+// --preset starts from a preset (model/presets.ts: tiny, teaching, paper); --set overrides any
+// config field by its dotted name, validated like the field in a config file.
 // --text trains on a text file (data.corpus "upload"): the config records its name, size and
 // SHA-256; a config that already names an upload must be given the same file.
 // DIR/config.json      the fully resolved config
 // DIR/init.safetensors weights before the first update
-// DIR/batches.safetensors (--save-batches) tensors "tokens" I32 [steps, B, T+1] and "eval" I32 [B, T+1]
+// DIR/batches.safetensors (--save-batches) tensors "tokens" I32 [steps, B, T+1] and "eval" I32 [E, T+1]
+//                      (the whole evaluation set, E = eval.sequences)
 // DIR/metrics.jsonl    {"step","lr","loss","ntp","nitp","gradNorm"} per step (NaN/Inf → null, and the run stops);
-//                      every eval.every steps and at the last step {"step","eval":{"layers":[{"layer","erank",
+//                      at step 0, on eval.early and every eval.every steps, and at the last step
+//                      {"step","eval":{"layers":[{"layer","erank",
 //                      "anisotropy","norm"}, ..., {"layer":"final",...}],"valNtp","valNitp"}}; at the end
 //                      {"step","probe":[{"layer","accuracy","chance"}]} for a tagged corpus
 // DIR/final.safetensors weights after the last step, with AdamW moments
@@ -19,19 +23,24 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { nodeGpu } from '../gpu/node.ts';
-import { ConfigError, DEFAULT_CONFIG, resolveConfig, type RunConfig, type UploadRecord } from '../model/config.ts';
+import { ConfigError, DEFAULT_CONFIG, resolveConfig, setField, type PartialRunConfig, type RunConfig, type UploadRecord } from '../model/config.ts';
+import { PRESETS, presetById } from '../model/presets.ts';
 import { MAX_UPLOAD_BYTES, validateUpload } from '../data/upload.ts';
 import { FileBpeCache } from '../data/bpeCacheNode.ts';
 import { readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
-import { Trainer, type StepMetrics } from '../train/trainer.ts';
+import { Trainer } from '../train/trainer.ts';
 import { Evaluator } from '../train/evaluator.ts';
-import type { EvalRecord } from '../train/protocol.ts';
+import { DivergenceError, trainLoop } from '../train/loop.ts';
+import type { EvalRecord, StepMetrics } from '../train/protocol.ts';
 import { loadDataset } from '../data/runData.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
 
 interface Args {
   config: string | null;
+  preset: string | null;
+  /** --set assignments, in order */
+  set: string[];
   steps: number | null;
   out: string;
   saveBatches: boolean;
@@ -40,11 +49,11 @@ interface Args {
   resume: boolean;
 }
 
-const USAGE = 'usage: npm run train -- --config FILE.json [--steps N] [--out DIR] [--save-batches] [--text FILE.txt] ' +
-  '[--checkpoint-every N] [--resume]';
+const USAGE = 'usage: npm run train -- [--config FILE.json | --preset ID] [--set section.field=value ...] [--steps N] [--out DIR] ' +
+  '[--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume]';
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { config: null, steps: null, out: 'runs/latest', saveBatches: false, text: null, checkpointEvery: 250, resume: false };
+  const args: Args = { config: null, preset: null, set: [], steps: null, out: 'runs/latest', saveBatches: false, text: null, checkpointEvery: 250, resume: false };
   const positive = (name: string, v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
@@ -58,6 +67,8 @@ export function parseArgs(argv: string[]): Args {
       return v;
     };
     if (a === '--config') args.config = value();
+    else if (a === '--preset') args.preset = value();
+    else if (a === '--set') args.set.push(value());
     else if (a === '--steps') args.steps = positive(a, value());
     else if (a === '--checkpoint-every') args.checkpointEvery = positive(a, value());
     else if (a === '--resume') args.resume = true;
@@ -67,8 +78,12 @@ export function parseArgs(argv: string[]): Args {
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
-  if (args.resume && (args.config || args.steps !== null || args.saveBatches)) {
-    throw new Error('--resume continues the run in --out DIR with its own config.json: leave out --config, --steps and --save-batches');
+  if (args.resume && (args.config || args.preset || args.set.length > 0 || args.steps !== null || args.saveBatches)) {
+    throw new Error('--resume continues the run in --out DIR with its own config.json: leave out --config, --preset, --set, --steps and --save-batches');
+  }
+  if (args.config && args.preset) throw new Error('--config and --preset both give a starting config: choose one (and adjust it with --set)');
+  if (args.preset && !presetById(args.preset)) {
+    throw new Error(`--preset: no preset "${args.preset}"; presets are ${PRESETS.map((p) => p.id).join(', ')}`);
   }
   return args;
 }
@@ -81,13 +96,6 @@ function finite(x: number | null): number | null {
 /** One metrics.jsonl line; NaN and ±Inf become null. */
 export function metricsLine(m: StepMetrics): string {
   return JSON.stringify({ step: m.step, lr: finite(m.lr), loss: finite(m.loss), ntp: finite(m.ntp), nitp: finite(m.aux), gradNorm: finite(m.gradNorm) });
-}
-
-/** Why a step's metrics stop the run (a NaN or infinite loss or gradient norm), or null. */
-export function nonFiniteMessage(m: StepMetrics): string | null {
-  if ([m.loss, m.ntp, m.gradNorm, m.aux ?? 0].every(Number.isFinite)) return null;
-  return `step ${m.step}: the loss or gradient norm is not finite (loss ${m.loss}, ntp ${m.ntp}, nitp ${m.aux}, ` +
-    `gradNorm ${m.gradNorm}); stopping. Try a lower train.lr or train.gradClip.`;
 }
 
 /** One metrics.jsonl evaluation line (the weights after step s's update). */
@@ -115,10 +123,12 @@ export async function main(argv: string[]): Promise<number> {
       throw new Error(`${configFile} is not valid JSON: ${(e as Error).message}`);
     }
   }
+  if (args.preset) raw = presetById(args.preset)!.config;
   if (args.steps !== null) {
     const r = raw as { train?: Record<string, unknown> };
     raw = { ...r, train: { ...(r.train ?? {}), steps: args.steps } };
   }
+  for (const assignment of args.set) raw = setField(raw as PartialRunConfig, assignment);
   let uploadText: string | undefined;
   if (args.text) {
     const r = raw as { data?: Record<string, unknown>; model?: { contextLength?: number }; train?: { batchSize?: number } };
@@ -177,46 +187,38 @@ export async function main(argv: string[]): Promise<number> {
     renameSync(path + '.tmp', path);
   };
 
-  const batches = args.saveBatches ? new Int32Array(steps * B * (T + 1)) : null;
   const evaluator = new Evaluator(trainer);
   writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
-  const lines: string[] = [...kept];
-  const emit = (line: string) => {
-    lines.push(line);
-    appendFileSync(metricsPath, line + '\n');
-  };
-  const logEvery = 50;
+  const emit = (line: string) => appendFileSync(metricsPath, line + '\n');
+  const progressEvery = 50;
   const started = performance.now();
-  const firstStep = trainer.step;
-  let evalSeconds = 0;
-  let stepsLogged = 0;
+  let stepsLogged = kept.filter((l) => !l.includes('"eval"')).length;
   let failure: string | null = null;
-  for (let s = trainer.step; s < steps && !failure; s++) {
-    const tokens = trainer.trainStep();
-    batches?.set(tokens, s * B * (T + 1));
-    const evalNow = trainer.step % config.eval.every === 0 || trainer.step === steps;
-    const checkpointNow = trainer.step % args.checkpointEvery === 0 && trainer.step < steps;
-    if (trainer.step % logEvery === 0 || evalNow || checkpointNow) {
-      for (const m of await trainer.flushMetrics()) {
-        if (failure) break;
-        emit(metricsLine(m));
-        stepsLogged++;
-        failure = nonFiniteMessage(m);
+  let lastEval = null as EvalRecord | null;
+  try {
+    await trainLoop({ run: { trainer, evaluator } }, async (r) => {
+      for (const m of r.steps.run) emit(metricsLine(m));
+      stepsLogged += r.steps.run.length;
+      if (r.eval) {
+        emit(evalLine(r.eval.run));
+        lastEval = r.eval.run;
       }
-      if (evalNow && !failure) {
-        const t0 = performance.now();
-        emit(evalLine(await evaluator.evaluate()));
-        evalSeconds += (performance.now() - t0) / 1000;
+      const last = r.steps.run.at(-1);
+      if (last && (r.step % progressEvery === 0 || r.step === steps)) {
+        console.log(`step ${r.step}/${steps} loss ${last.loss.toFixed(4)} ntp ${last.ntp.toFixed(4)}` +
+          `${last.aux !== null ? ` nitp ${last.aux.toFixed(4)}` : ''} lr ${last.lr.toExponential(2)} ${r.tokensPerSecond.toFixed(0)} tok/s`);
       }
-      if (trainer.step % logEvery === 0 || trainer.step === steps) {
-        const last = JSON.parse(lines.findLast((l) => !l.includes('"eval"'))!);
-        const tokPerS = ((trainer.step - firstStep) * B * T) / ((performance.now() - started) / 1000);
-        console.log(`step ${trainer.step}/${steps} loss ${last.loss?.toFixed(4)} ntp ${last.ntp?.toFixed(4)}` +
-          `${last.nitp !== null ? ` nitp ${last.nitp.toFixed(4)}` : ''} lr ${last.lr?.toExponential(2)} ${tokPerS.toFixed(0)} tok/s`);
-      }
-      if (checkpointNow && !failure) await saveCheckpoint(checkpointPath);
-    }
+      if (r.checkpoint) await saveCheckpoint(checkpointPath);
+    }, {
+      reportEvery: progressEvery,
+      evalSchedule: () => config.eval,
+      checkpointDue: (step) => step % args.checkpointEvery === 0 && step < steps,
+    });
+  } catch (e) {
+    if (!(e instanceof DivergenceError)) throw e;
+    failure = e.message;
   }
+  const evalSeconds = evaluator.seconds;
   const trainSeconds = (performance.now() - started) / 1000;
   if (!failure) {
     const probe = await evaluator.probe();
@@ -227,17 +229,21 @@ export async function main(argv: string[]): Promise<number> {
   }
   console.log(`evaluation took ${evalSeconds.toFixed(1)} s of ${trainSeconds.toFixed(1)} s (${((100 * evalSeconds) / trainSeconds).toFixed(1)}%)`);
   evaluator.destroy();
-  if (batches) {
+  if (args.saveBatches) {
+    // the batch stream is deterministic: drawn again, it gives the batches the run trained on
+    const stream = trainer.trainingBatches();
+    const batches = new Int32Array(stepsLogged * B * (T + 1));
+    for (let s = 0; s < stepsLogged; s++) batches.set(stream.next().tokens, s * B * (T + 1));
     writeFileSync(join(args.out, 'batches.safetensors'), writeSafetensors([
-      { name: 'tokens', dtype: 'I32', shape: [stepsLogged, B, T + 1], data: batches.subarray(0, stepsLogged * B * (T + 1)) },
-      { name: 'eval', dtype: 'I32', shape: [B, T + 1], data: trainer.evaluationBatch.tokens },
+      { name: 'tokens', dtype: 'I32', shape: [stepsLogged, B, T + 1], data: batches },
+      { name: 'eval', dtype: 'I32', shape: [config.eval.sequences, T + 1], data: trainer.evaluationSet.tokens },
     ], {}));
   }
   const params = await trainer.readParams();
   const optimizer = await trainer.readOptimizerState();
   writeFileSync(join(args.out, 'final.safetensors'), writeCheckpoint(trainer.layout, { params, optimizer, step: trainer.step }, config, tokenizerJson));
-  const val = await trainer.evaluate();
-  console.log(`validation: ntp ${val.valNtp.toFixed(4)}${val.valAux !== null ? ` aux ${val.valAux.toFixed(4)}` : ''}; wrote ${args.out}`);
+  if (lastEval) console.log(`validation at step ${lastEval.step}: ntp ${lastEval.valNtp.toFixed(4)}${lastEval.valAux !== null ? ` nitp ${lastEval.valAux.toFixed(4)}` : ''}`);
+  console.log(`wrote ${args.out}`);
   trainer.destroy();
   if (failure) {
     console.error(failure);

@@ -27,6 +27,26 @@ describe('anisotropy', () => {
     expect(() => drawPairs(1, 4, 0)).toThrow(/at least 2/);
   });
 
+  it('drawPairs with sequences: never two tokens of one sequence, every sequence and row used, both orders', () => {
+    const S = 7;
+    const N = 5 * S;
+    const a = drawPairs(N, 4096, 3, S);
+    const seen = new Set<number>();
+    const ordered = new Set<string>();
+    for (let k = 0; k < 4096; k++) {
+      const [i, j] = [a[2 * k], a[2 * k + 1]];
+      expect(i).toBeLessThan(N);
+      expect(j).toBeLessThan(N);
+      expect(Math.floor(i / S)).not.toBe(Math.floor(j / S));
+      seen.add(i).add(j);
+      ordered.add(`${Math.floor(i / S)}>${Math.floor(j / S)}`);
+    }
+    expect(seen.size).toBe(N);
+    expect(ordered.size).toBe(5 * 4); // every ordered pair of different sequences occurs
+    expect(() => drawPairs(S, 4, 0, S)).toThrow(/at least 2 sequences of 7 rows/);
+    expect(() => drawPairs(2 * S + 1, 4, 0, S)).toThrow(/at least 2 sequences/);
+  });
+
   it('isotropic zero-mean data: ≈ 0 (|mean| < 4 standard errors)', () => {
     const [N, C, P] = [2048, 64, 4096];
     const x = new Rng(1, 'aniso').fillNormal(new Float64Array(N * C), 1);

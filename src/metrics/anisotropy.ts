@@ -10,17 +10,24 @@ import { Rng } from '../util/rng.ts';
 export const DEFAULT_PAIRS = 4096;
 
 /**
- * nPairs random pairs (i, j) of different rows of an (N, C) matrix, uniform over ordered pairs,
- * from the stream 'anisotropy-pairs' of `seed` (the same seed gives the same pairs).
- * @returns (nPairs, 2) row indices, i ≠ j
+ * nPairs random pairs (i, j) of rows of an (N, C) matrix that lie in different sequences (rows
+ * i·S..i·S+S−1 form a sequence), uniform over such ordered pairs, from the stream
+ * 'anisotropy-pairs' of `seed` (the same seed gives the same pairs). Tokens of one sequence share
+ * context, so pairs within a sequence would measure that, not the geometry.
+ * @param rowsPerSequence S (T for hidden states of (E, T) positions; 1: any two different rows)
+ * @returns (nPairs, 2) row indices, in different sequences
  */
-export function drawPairs(N: number, nPairs: number, seed: number): Uint32Array {
-  if (!(N >= 2)) throw new Error(`drawPairs: need at least 2 rows, got ${N}`);
+export function drawPairs(N: number, nPairs: number, seed: number, rowsPerSequence = 1): Uint32Array {
+  const S = rowsPerSequence;
+  if (!(N >= 2 * S) || N % S !== 0) throw new Error(`drawPairs: need at least 2 sequences of ${S} rows, got ${N} rows`);
   const rng = new Rng(seed, 'anisotropy-pairs');
   const pairs = new Uint32Array(2 * nPairs);
   for (let k = 0; k < nPairs; k++) {
     const i = rng.int(N);
-    const j = (i + 1 + rng.int(N - 1)) % N; // uniform over the other N - 1 rows
+    // uniform over the N - S rows of other sequences: skip i's own sequence
+    const start = i - (i % S);
+    let j = rng.int(N - S);
+    if (j >= start) j += S;
     pairs[2 * k] = i;
     pairs[2 * k + 1] = j;
   }

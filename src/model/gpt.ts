@@ -176,6 +176,11 @@ export class GptGpu {
     return this.a.logits;
   }
 
+  /** Per-position losses of the last forward pass: NTP (B*T), and the aux loss per pair (B*(T-1) or B*T) or per sequence (B, generic regularizer). */
+  get positionLosses(): { ntp: GPUBuffer; aux: GPUBuffer | null } {
+    return { ntp: this.a.losses, aux: this.a.auxLosses };
+  }
+
   /** The NITP prediction P(h) of the last forward pass (h itself for head "none"), or null without NITP. */
   nitpPrediction(): GPUBuffer | null {
     const { lambda, regularizer } = this.config.nitp;

@@ -36,6 +36,8 @@ describe('Evaluator', () => {
       model: { contextLength: 12, nLayer: 2, dModel: 16, nHead: 2 },
       nitp: { lambda: 1, targetLayer: 1 },
       train: { steps: 20, batchSize: 6, lr: 1e-2, warmupSteps: 2, seed: 4 },
+      // 10 sequences in chunks of B = 6: the second chunk is partial (its fill-up must not count)
+      eval: { sequences: 10 },
     });
     const trainer = new Trainer(gpu, config, taggedData(3000));
     for (let s = 0; s < 15; s++) trainer.trainStep();
@@ -47,13 +49,15 @@ describe('Evaluator', () => {
     expect(Array.from(record.pca.points)).toEqual(Array.from(first.pca.points));
 
     const params = Float64Array.from(await trainer.readParams());
-    const ref = refForward(config, trainer.shape, trainer.layout, params, trainer.evaluationBatch.tokens);
+    const set = trainer.evaluationSet.tokens;
+    expect(set.length).toBe(10 * (12 + 1));
+    const ref = refForward(config, trainer.shape, trainer.layout, params, set);
     expect(Math.abs(record.valNtp - ref.ntp)).toBeLessThan(1e-5 * ref.ntp);
     expect(Math.abs(record.valAux! - ref.aux!)).toBeLessThan(1e-4 * Math.max(1, ref.aux!));
 
     const { C, T } = trainer.shape;
-    const N = trainer.model.B * T;
-    const pairs = drawPairs(N, Math.min(DEFAULT_PAIRS, (N * (N - 1)) / 2), config.train.seed);
+    const N = 10 * T;
+    const pairs = drawPairs(N, DEFAULT_PAIRS, config.train.seed, T);
     const hidden = [...ref.layers, ref.final];
     expect(record.layers.map((l) => l.layer)).toEqual([0, 1, 2, 'final']);
     record.layers.forEach((got, i) => {
@@ -83,7 +87,7 @@ describe('Evaluator', () => {
     expect(explained.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-6);
     // alignment: one cosine per (P(h_t), z_{t+1}) pair
     const counts = record.alignment!.counts.reduce((a, b) => a + b, 0) + record.alignment!.outside;
-    expect(counts).toBe(trainer.model.B * (T - 1));
+    expect(counts).toBe(10 * (T - 1));
 
     const probe = await evaluator.probe();
     expect(probe!.map((p) => p.layer)).toEqual([0, 1, 2, 'final']);

@@ -1,9 +1,14 @@
-// evaluator.ts: what an evaluation measures on the run's fixed held-out batch, with the weights
-// of the current step: validation NTP/NITP losses, and for every hidden state (x0, each block's
-// output, the final h; docs/method.md §2, §5) effective rank, anisotropy, mean norm and spectrum; for the
+// evaluator.ts: what an evaluation measures on the run's fixed held-out evaluation set, with the
+// weights of the current step: validation NTP/NITP losses, and for every hidden state (x0, each
+// block's output, the final h; docs/method.md §2, §5) effective rank, anisotropy, mean norm and spectrum; for the
 // final h also a PCA projection of a fixed token sample (axes kept stable from one evaluation to
 // the next) and the distribution of the NITP alignment cos(P(h_t), z_{t+s}). On demand: a linear
 // part-of-speech probe per layer.
+//
+// The evaluation set (E sequences of T+1 tokens, fixed per run, independent of the batch size B)
+// runs through the model's forward pass in chunks of B sequences; each chunk's hidden states and
+// per-position losses are copied into buffers that hold the whole set (E·T rows), so the
+// geometry is measured over all E·T tokens at once. Memory: (L+3)·E·T·d floats.
 //
 // The heavy reductions run on the GPU (gpu/ops/metrics.ts); per layer only the d×d covariance,
 // its mean and the pair cosines come back. The eigendecomposition (cyclic Jacobi, float64,
@@ -21,10 +26,24 @@ import type { Trainer } from './trainer.ts';
 import type { EvalRecord, LayerId, LayerMetrics, ProbeRecord } from './protocol.ts';
 
 export const SPECTRUM_TOP = 16;
+
+/** Mean in float64, in index order. */
+function mean(xs: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i];
+  return sum / xs.length;
+}
 const ALIGN = 64; // floats: 256-byte offsets
 
 export class Evaluator {
-  private readonly layers: { id: LayerId; buffer: GPUBuffer }[];
+  /** each layer's hidden states: `source` (B,T,C) in the model, gathered into `buffer` (E,T,C) */
+  private readonly layers: { id: LayerId; source: GPUBuffer; buffer: GPUBuffer }[];
+  private readonly prediction: { source: GPUBuffer; buffer: GPUBuffer } | null; // NITP P(h), likewise
+  private readonly ntpLosses: GPUBuffer; // (E*T)
+  private readonly auxLosses: GPUBuffer | null; // (E*auxPerSequence)
+  private readonly auxPerSequence: number;
+  /** E, the sequences of the evaluation set */
+  private readonly sequences: number;
   private readonly stats: GPUBuffer; // (layers, statsStride)
   private readonly cosines: GPUBuffer; // (layers, cosStride)
   private readonly statsStride: number;
@@ -39,12 +58,16 @@ export class Evaluator {
   private readonly projection: Program;
   private readonly owned: GPUBuffer[] = [];
   private previousAxes: PcaAxes | null = null;
+  /** wall-clock seconds spent in evaluate() so far (for the evaluation's share of a run) */
+  seconds = 0;
 
   constructor(private readonly trainer: Trainer) {
     const model = trainer.model;
     const device = model.device;
     const { T, C } = trainer.shape;
-    const N = model.B * T;
+    const set = trainer.evaluationSet;
+    this.sequences = set.tokens.length / (T + 1);
+    const N = this.sequences * T;
     const buf = (floats: number, label: string) => {
       const b = createStorage(device, floats, label);
       this.owned.push(b);
@@ -55,10 +78,22 @@ export class Evaluator {
       device.queue.writeBuffer(b, 0, data);
       return b;
     };
-    this.layers = [...model.res.map((buffer, k) => ({ id: k as LayerId, buffer })), { id: 'final', buffer: model.lnf }];
+    this.layers = [
+      ...model.res.map((source, k) => ({ id: k as LayerId, source, buffer: buf(N * C, `evalRes${k}`) })),
+      { id: 'final' as LayerId, source: model.lnf, buffer: buf(N * C, 'evalLnf') },
+    ];
+    const prediction = model.nitpPrediction();
+    this.prediction = prediction ? { source: prediction, buffer: buf(N * C, 'evalPrediction') } : null;
+    const losses = model.positionLosses;
+    const shift = trainer.config.nitp.shift === 'next' ? 1 : 0;
+    // aux losses per position: one per pair for NITP, one per sequence for the generic regularizer
+    this.auxPerSequence = losses.aux === null ? 0 : trainer.config.nitp.regularizer === 'nitp' ? T - shift : 1;
+    this.ntpLosses = buf(N, 'evalNtpLosses');
+    this.auxLosses = losses.aux ? buf(this.sequences * this.auxPerSequence, 'evalAuxLosses') : null;
+
     const seed = trainer.config.train.seed;
-    this.nPairs = Math.min(DEFAULT_PAIRS, (N * (N - 1)) / 2);
-    const pairs = upload(drawPairs(N, this.nPairs, seed), 'evalPairs');
+    this.nPairs = DEFAULT_PAIRS;
+    const pairs = upload(drawPairs(N, this.nPairs, seed, T), 'evalPairs');
     this.rows = pcaSampleRows(N, Math.min(DEFAULT_PCA_SAMPLE, N), seed);
     const rows = upload(this.rows, 'pcaRows');
     this.statsStride = Math.ceil(covarianceStatsLayout(C).floats / ALIGN) * ALIGN;
@@ -76,30 +111,68 @@ export class Evaluator {
       covarianceStats(this.geometry, stats, { buffer: layer.buffer }, N, C, { buffer: scratch });
       pairCosines(this.geometry, cos, { buffer: layer.buffer }, { buffer: pairs }, this.nPairs, C);
     });
-    const prediction = model.nitpPrediction();
-    const shift = trainer.config.nitp.shift === 'next' ? 1 : 0;
-    this.alignmentCount = prediction ? model.B * (T - shift) : 0;
-    this.alignment = prediction ? buf(this.alignmentCount, 'alignment') : null;
-    if (prediction && this.alignment) {
-      const k = trainer.config.nitp.targetLayer ?? 1;
-      rowCosines(this.geometry, { buffer: this.alignment }, { buffer: prediction }, { buffer: model.hidden(k) }, model.B, T, C, shift);
+    this.alignmentCount = this.prediction ? this.sequences * (T - shift) : 0;
+    this.alignment = this.prediction ? buf(this.alignmentCount, 'alignment') : null;
+    if (this.prediction && this.alignment) {
+      const k = trainer.config.nitp.targetLayer;
+      rowCosines(this.geometry, { buffer: this.alignment }, { buffer: this.prediction.buffer }, { buffer: this.layers[k].buffer }, this.sequences, T, C, shift);
     }
     const final = this.layers.length - 1;
     this.projection = new Program(device);
-    project(this.projection, { buffer: this.points }, { buffer: model.lnf }, { buffer: rows }, this.rows.length,
+    project(this.projection, { buffer: this.points }, { buffer: this.layers[final].buffer }, { buffer: rows }, this.rows.length,
       { buffer: this.axes }, { buffer: this.stats, offset: final * this.statsStride * 4, size: C * 4 }, C, 3);
+  }
+
+  /**
+   * Runs the evaluation set through the model, B sequences at a time, gathering every layer's
+   * hidden states and the per-position losses of the whole set. The last chunk is filled up with
+   * copies of its first sequence, whose results are not gathered.
+   */
+  private forwardEvaluationSet(): void {
+    const model = this.trainer.model;
+    const { T, C } = this.trainer.shape;
+    const B = model.B;
+    const tokens = this.trainer.evaluationSet.tokens;
+    const losses = model.positionLosses;
+    const chunk = new Int32Array(B * (T + 1));
+    for (let first = 0; first < this.sequences; first += B) {
+      const rows = Math.min(B, this.sequences - first);
+      chunk.set(tokens.subarray(first * (T + 1), (first + rows) * (T + 1)));
+      for (let r = rows; r < B; r++) chunk.set(tokens.subarray(first * (T + 1), (first + 1) * (T + 1)), r * (T + 1));
+      this.trainer.forward(chunk);
+      const encoder = model.device.createCommandEncoder();
+      const gather = (from: GPUBuffer, to: GPUBuffer, perSequence: number) =>
+        encoder.copyBufferToBuffer(from, 0, to, first * perSequence * 4, rows * perSequence * 4);
+      for (const layer of this.layers) gather(layer.source, layer.buffer, T * C);
+      if (this.prediction) gather(this.prediction.source, this.prediction.buffer, T * C);
+      gather(losses.ntp, this.ntpLosses, T);
+      if (losses.aux && this.auxLosses) gather(losses.aux, this.auxLosses, this.auxPerSequence);
+      model.device.queue.submit([encoder.finish()]);
+    }
   }
 
   /** Evaluates the current weights (see the file header). */
   async evaluate(): Promise<EvalRecord> {
+    const started = performance.now();
+    try {
+      return await this.measure();
+    } finally {
+      this.seconds += (performance.now() - started) / 1000;
+    }
+  }
+
+  private async measure(): Promise<EvalRecord> {
     const { C } = this.trainer.shape;
-    const losses = await this.trainer.evaluate(); // forward on the evaluation batch: hidden states stay on the GPU
+    this.forwardEvaluationSet();
     this.geometry.run();
     const device = this.trainer.model.device;
-    const [stats, cosines, align] = await Promise.all([
+    const [stats, cosines, align, ntpLosses, auxLosses] = await Promise.all([
       readFloats(device, this.stats),
       readFloats(device, this.cosines),
       this.alignment ? readFloats(device, this.alignment, this.alignmentCount) : Promise.resolve(null),
+      readFloats(device, this.ntpLosses, this.sequences * this.trainer.shape.T),
+      // exact counts: a storage buffer may be padded beyond its floats
+      this.auxLosses ? readFloats(device, this.auxLosses, this.sequences * this.auxPerSequence) : Promise.resolve(null),
     ]);
     const layers: LayerMetrics[] = [];
     let finalEigen = null;
@@ -125,8 +198,8 @@ export class Evaluator {
     const points = await readFloats(device, this.points, this.rows.length * 3);
     return {
       step: this.trainer.step,
-      valNtp: losses.valNtp,
-      valAux: losses.valAux,
+      valNtp: mean(ntpLosses),
+      valAux: auxLosses ? mean(auxLosses) : null,
       layers,
       pca: {
         points, rows: this.rows, explained: Array.from(axes.explained),
@@ -142,17 +215,17 @@ export class Evaluator {
    * Null when the dataset has no tags (uploads, synthetic tasks).
    */
   async probe(): Promise<ProbeRecord[] | null> {
-    const batch = this.trainer.evaluationBatch;
-    if (!batch.tags) return null;
+    const set = this.trainer.evaluationSet;
+    if (!set.tags) return null;
     const { T, C } = this.trainer.shape;
-    const B = this.trainer.model.B;
-    const labels = new Uint8Array(B * T);
-    for (let b = 0; b < B; b++) labels.set(batch.tags.subarray(b * (T + 1), b * (T + 1) + T), b * T);
-    await this.trainer.evaluate(); // hidden states of the current weights
+    const N = this.sequences * T;
+    const labels = new Uint8Array(N);
+    for (let b = 0; b < this.sequences; b++) labels.set(set.tags.subarray(b * (T + 1), b * (T + 1) + T), b * T);
+    this.forwardEvaluationSet(); // hidden states of the current weights
     const out: ProbeRecord[] = [];
     for (const layer of this.layers) {
-      const features = await readFloats(this.trainer.model.device, layer.buffer, B * T * C);
-      const r = linearProbe(features, labels, B * T, C, POS_COUNT, { seed: this.trainer.config.train.seed });
+      const features = await readFloats(this.trainer.model.device, layer.buffer, N * C);
+      const r = linearProbe(features, labels, N, C, POS_COUNT, { seed: this.trainer.config.train.seed });
       out.push({ layer: layer.id, accuracy: r.accuracy, chance: r.chance });
     }
     return out;

@@ -63,9 +63,9 @@ export type RunName = 'ntp' | 'nitp';
 export const RUNS: readonly RunName[] = ['ntp', 'nitp'];
 export type Pair<T> = Record<RunName, T>;
 
-/** The fixed evaluation batch, for showing which token a PCA point is. */
+/** The fixed evaluation set, for showing which token a PCA point is. */
 export interface EvalBatchInfo {
-  B: number;
+  B: number; // sequences in the set (eval.sequences; not the training batch size)
   T: number;
   tokens: Int32Array; // (B, T+1)
   tags: Uint8Array | null; // (B, T+1) part-of-speech ids, or null

@@ -2,6 +2,7 @@
 // overfitting one batch, and learning the Brown text.
 import { describe, expect, it } from 'vitest';
 import { Trainer, type StepMetrics } from './trainer.ts';
+import { Evaluator } from './evaluator.ts';
 import { resolveConfig, type PartialRunConfig } from '../model/config.ts';
 import { TRAJECTORY_GRAD_NORMS, TRAJECTORY_LOSSES, TRAJECTORY_LR, trajectoryCase } from '../ref/train.ts';
 import { testGpu } from '../test/gpu.ts';
@@ -105,7 +106,7 @@ describe('GPU trainer', () => {
     }
     expect(nitp.layout.tensors.length - ntp.layout.tensors.length).toBe(3); // the head
     for (let s = 0; s < 3; s++) expect(Array.from(nitp.trainStep())).toEqual(Array.from(ntp.trainStep()));
-    expect(Array.from(nitp.evaluationBatch.tokens)).toEqual(Array.from(ntp.evaluationBatch.tokens));
+    expect(Array.from(nitp.evaluationSet.tokens)).toEqual(Array.from(ntp.evaluationSet.tokens));
     const [ma, mb] = [await ntp.flushMetrics(), await nitp.flushMetrics()];
     expect(mb[0].ntp).toBe(ma[0].ntp); // same weights, same batch: the same NTP loss before any update
     expect(ma[0].aux).toBeNull();
@@ -147,9 +148,11 @@ describe('GPU trainer', () => {
     const data = await loadDataset(config, nodeCorpusSource());
     const unigram = unigramEntropy((data as TextDataset).tokens('train'), data.vocabSize);
     const trainer = new Trainer(gpu, config, data);
-    const before = await trainer.evaluate();
+    const evaluator = new Evaluator(trainer);
+    const before = await evaluator.evaluate();
     await run(trainer, 300);
-    const after = await trainer.evaluate();
+    const after = await evaluator.evaluate();
+    evaluator.destroy();
     trainer.destroy();
     console.log(`Brown, 2 layers, 300 steps: validation loss ${before.valNtp.toFixed(3)} → ${after.valNtp.toFixed(3)} nats; unigram entropy ${unigram.toFixed(3)}`);
     expect(before.valNtp).toBeGreaterThan(unigram);

@@ -31,7 +31,7 @@ export class Trainer {
   private readonly stepProgram: Program;
   private readonly evalProgram: Program;
   private readonly sampler: BatchSource;
-  private readonly evalBatch: Batch;
+  private readonly evalSet: Batch;
   private readonly ring: GPUBuffer;
   private flushedStep = 0;
 
@@ -40,11 +40,10 @@ export class Trainer {
     this.shape = modelShape(config, data.vocabSize);
     this.layout = paramLayout(parameterSpecs(config, this.shape));
     this.model = new GptGpu(this.device, config, this.shape, this.layout);
-    const { B } = this.model;
     const { T } = this.shape;
-    this.sampler = data.batches('train', B, T, config.train.seed, 'batches');
-    // The evaluation batch is fixed for the run and drawn from its own stream of the seed.
-    this.evalBatch = data.batches('val', B, T, config.train.seed, 'eval').next();
+    this.sampler = this.trainingBatches();
+    // The evaluation set is fixed for the run, drawn from its own stream of the seed; its size does not depend on B.
+    this.evalSet = data.batches('val', config.eval.sequences, T, config.train.seed, 'eval').next();
     this.ring = this.device.createBuffer({ size: RING_STEPS * SCALARS * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
     this.stepProgram = new Program(this.device);
     this.model.recordTrainStep(this.stepProgram);
@@ -63,6 +62,11 @@ export class Trainer {
     q.writeBuffer(this.model.stepCounter, 0, new Uint32Array([state?.step ?? 0]));
     this.step = state?.step ?? 0;
     this.flushedStep = this.step;
+  }
+
+  /** A fresh copy of the run's training batch stream (deterministic in the seed): batch s is step s+1's. */
+  trainingBatches(): BatchSource {
+    return this.data.batches('train', this.model.B, this.shape.T, this.config.train.seed, 'batches');
   }
 
   /**
@@ -116,17 +120,25 @@ export class Trainer {
     return out;
   }
 
-  /** Loss of the current weights on the fixed held-out batch (or on `tokens`, (B, T+1)). */
-  async evaluate(tokens: Int32Array = this.evalBatch.tokens): Promise<EvalLosses> {
+  /**
+   * Runs the forward pass and losses on `tokens` (B, T+1) without an update: hidden states stay in
+   * the model's buffers and the losses in evalScalars (queue-ordered; nothing is read back).
+   */
+  forward(tokens: Int32Array): void {
     this.model.uploadBatch(tokens);
     this.evalProgram.run();
+  }
+
+  /** Mean losses of the current weights on one batch `tokens` (B, T+1). */
+  async evaluate(tokens: Int32Array): Promise<EvalLosses> {
+    this.forward(tokens);
     const s = await readFloats(this.device, this.model.evalScalars, SCALARS);
     return { valNtp: s[SCALAR_NTP], valAux: usesAuxLoss(this.config) ? s[SCALAR_AUX] : null };
   }
 
-  /** The fixed evaluation batch (B, T+1), with its tags where the dataset has them. */
-  get evaluationBatch(): Batch {
-    return this.evalBatch;
+  /** The fixed evaluation set (E = eval.sequences, T+1), with its tags where the dataset has them. */
+  get evaluationSet(): Batch {
+    return this.evalSet;
   }
 
   /** Current weights (flat, layout order). */

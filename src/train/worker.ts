@@ -2,10 +2,11 @@
 // NTP/NITP pair in lock-step: one batch is drawn per step and both models train on it.
 import * as Comlink from 'comlink';
 import { requestGpu, type GpuContext } from '../gpu/device.ts';
-import { resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
+import { isEvalStep, resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
 import { Trainer } from './trainer.ts';
 import { checkCheckpointFits, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
 import { Evaluator } from './evaluator.ts';
+import { DivergenceError, trainLoop } from './loop.ts';
 import { generate, type SamplingOptions } from './generate.ts';
 import { loadDataset } from '../data/runData.ts';
 import { fetchCorpusSource } from '../data/corpus.ts';
@@ -81,15 +82,15 @@ class WorkerEngine implements TrainerApi {
     });
     const trainer = runs.nitp.trainer;
     const V = trainer.shape.V;
-    const evalBatch = trainer.evaluationBatch;
+    const evalSet = trainer.evaluationSet;
     return {
       config,
       adapter: gpu.description,
       parameters: mapPair((name) => runs[name].trainer.layout.count),
       vocabSize: V,
       vocab: Array.from({ length: V }, (_, id) => data.tokenizer.decode([id])),
-      tokenFrequency: tokenFrequency(data, V, evalBatch.tokens),
-      evalBatch: { B: trainer.model.B, T: trainer.shape.T, tokens: evalBatch.tokens, tags: evalBatch.tags },
+      tokenFrequency: tokenFrequency(data, V, evalSet.tokens),
+      evalBatch: { B: config.eval.sequences, T: trainer.shape.T, tokens: evalSet.tokens, tags: evalSet.tags },
       tokensPerStep: trainer.model.B * trainer.shape.T,
       trainTokens: data.trainTokens,
       valTokens: data.valTokens,
@@ -119,36 +120,23 @@ class WorkerEngine implements TrainerApi {
     const runs = this.active;
     if (this.running) return;
     this.running = true;
-    const lead = runs.nitp.trainer;
-    const startStep = lead.step;
-    const started = performance.now();
-    const total = lead.config.train.steps;
-    const every = lead.config.eval.every;
     try {
-      while (this.running && lead.step < total) {
-        // chunks end on evaluation steps, so each evaluation sees the weights of a multiple of eval.every
-        const n = Math.min(logEvery, total - lead.step, every - (lead.step % every));
-        for (let i = 0; i < n; i++) this.stepPair(runs);
-        // Reading the rings back waits for the GPU: that paces the loop without a per-step wait.
-        const steps = { ntp: await runs.ntp.trainer.flushMetrics(), nitp: await runs.nitp.trainer.flushMetrics() };
-        const batch: MetricsBatch = {
-          steps,
-          tokensPerSecond: ((lead.step - startStep) * lead.model.B * lead.shape.T) / ((performance.now() - started) / 1000),
-        };
-        if (lead.step % every === 0 || lead.step === total) {
-          batch.eval = { ntp: await runs.ntp.evaluator.evaluate(), nitp: await runs.nitp.evaluator.evaluate() };
-          batch.checkpoint = { step: lead.step, ntp: await checkpointOf(runs.ntp.trainer), nitp: await checkpointOf(runs.nitp.trainer) };
-        }
+      await trainLoop(runs, async (r) => {
+        const batch: MetricsBatch = { steps: r.steps, tokensPerSecond: r.tokensPerSecond };
+        if (r.eval) batch.eval = r.eval;
+        if (r.checkpoint) batch.checkpoint = { step: r.step, ntp: await checkpointOf(runs.ntp.trainer), nitp: await checkpointOf(runs.nitp.trainer) };
         onMetrics(batch);
-        this.reportedStep = lead.step;
-        for (const name of RUNS) {
-          const bad = steps[name].find((m) => !Number.isFinite(m.loss));
-          if (bad) throw new Error(`training stopped: the ${name.toUpperCase()} run's loss became ${bad.loss} at step ${bad.step}; try a lower learning rate`);
-        }
-      }
+        this.reportedStep = r.step;
+      }, {
+        reportEvery: logEvery,
+        evalSchedule: () => runs.nitp.trainer.config.eval,
+        // a checkpoint with each evaluation after step 0, for saving the run in the browser
+        checkpointDue: (step) => step > 0 && isEvalStep(runs.nitp.trainer.config, step),
+        shouldStop: () => !this.running,
+      });
     } catch (e) {
       // A lost device makes the pending readback fail first: report the loss, not that symptom.
-      if (await settlesWithin(this.gpu!.device.lost, 1000)) throw new Error(this.lost!);
+      if (!(e instanceof DivergenceError) && (await settlesWithin(this.gpu!.device.lost, 1000))) throw new Error(this.lost!);
       throw e;
     } finally {
       this.running = false;

@@ -1,0 +1,118 @@
+// loop.ts: the one training schedule, run by both hosts (the browser worker trains an NTP/NITP
+// pair, the CLI one run). It trains in chunks that end where something is due, reads the step
+// metrics back once per chunk (never inside a step), stops on divergence before anything of the
+// diverged chunk is evaluated or checkpointed, evaluates on the config's schedule (step 0 first),
+// asks the host for checkpoints, and stops at the last step or when the host asks.
+//
+// The host sees only reports, in order; what it does with them (messages to the page, lines in
+// metrics.jsonl, progress on the console, checkpoint files) is its own.
+import { isEvalStep, type EvalConfig } from '../model/config.ts';
+import type { Trainer } from './trainer.ts';
+import type { Evaluator } from './evaluator.ts';
+import type { EvalRecord, StepMetrics } from './protocol.ts';
+
+export interface LoopRun {
+  trainer: Trainer;
+  evaluator: Evaluator;
+}
+
+export interface LoopReport<K extends string> {
+  /** updates done by every run after this chunk */
+  step: number;
+  /** each run's metrics of the steps since the previous report (empty for the step-0 evaluation) */
+  steps: Record<K, StepMetrics[]>;
+  /** each run's evaluation of the weights after `step`, when one was due */
+  eval: Record<K, EvalRecord> | null;
+  /** whether the host should checkpoint now (its checkpointDue said so and nothing diverged) */
+  checkpoint: boolean;
+  /** tokens per second and run since this call started */
+  tokensPerSecond: number;
+}
+
+export interface LoopOptions {
+  /** the most steps between reports (at most the trainer's metrics ring) */
+  reportEvery: number;
+  /** the evaluation schedule; read at every chunk, so a host may change it between chunks */
+  evalSchedule: () => EvalConfig;
+  /** steps after which the host keeps a checkpoint */
+  checkpointDue?: (step: number) => boolean;
+  /** asked between chunks: true ends the loop early (a pause) */
+  shouldStop?: () => boolean;
+}
+
+/** A run whose loss or gradient went non-finite. */
+export class DivergenceError extends Error {
+  constructor(readonly run: string, readonly metrics: StepMetrics) {
+    super(divergenceMessage(run, metrics)!);
+    this.name = 'DivergenceError';
+  }
+}
+
+/** Why a step's metrics stop the run (a NaN or infinite loss or gradient norm), or null. */
+export function divergenceMessage(run: string, m: StepMetrics): string | null {
+  if ([m.loss, m.ntp, m.gradNorm, m.aux ?? 0].every(Number.isFinite)) return null;
+  return `step ${m.step}: the ${run} run's loss or gradient norm is not finite (loss ${m.loss}, ntp ${m.ntp}, nitp ${m.aux}, ` +
+    `gradNorm ${m.gradNorm}); training stopped. Try a lower train.lr, and keep train.gradClip on.`;
+}
+
+/** Whether the evaluation schedule evaluates after `step` (the loop's view of config.isEvalStep). */
+function evalDue(schedule: EvalConfig, step: number, total: number): boolean {
+  return isEvalStep({ eval: schedule, train: { steps: total } } as Parameters<typeof isEvalStep>[0], step);
+}
+
+/**
+ * Trains every run in lock-step from their current step to train.steps (all runs must be at the
+ * same step). Resolves 'done' at the last step, 'stopped' when shouldStop said so; rejects with a
+ * DivergenceError after reporting the chunk that diverged (its metrics up to the bad step).
+ */
+export async function trainLoop<K extends string>(
+  runs: Record<K, LoopRun>,
+  report: (r: LoopReport<K>) => Promise<void> | void,
+  options: LoopOptions,
+): Promise<'done' | 'stopped'> {
+  const names = Object.keys(runs) as K[];
+  const lead = runs[names[0]].trainer;
+  const total = lead.config.train.steps;
+  const startStep = lead.step;
+  const started = performance.now();
+  const tokensPerSecond = () => ((lead.step - startStep) * lead.model.B * lead.shape.T) / Math.max(1e-9, (performance.now() - started) / 1000);
+  const each = <T>(f: (run: LoopRun) => Promise<T>) => Promise.all(names.map((n) => f(runs[n]))).then((xs) => Object.fromEntries(names.map((n, i) => [n, xs[i]])) as Record<K, T>);
+  const checkpointDue = options.checkpointDue ?? (() => false);
+
+  if (lead.step === 0 && evalDue(options.evalSchedule(), 0, total)) {
+    // where the geometry starts from: the weights before any update
+    const steps = Object.fromEntries(names.map((n) => [n, []])) as unknown as Record<K, StepMetrics[]>;
+    await report({ step: 0, steps, eval: await evaluateInOrder(runs, names), checkpoint: false, tokensPerSecond: 0 });
+  }
+  while (lead.step < total) {
+    if (options.shouldStop?.()) return 'stopped';
+    const schedule = options.evalSchedule();
+    // the chunk ends at the first step where an evaluation or checkpoint is due
+    let end = lead.step + 1;
+    const last = Math.min(total, lead.step + options.reportEvery);
+    while (end < last && !evalDue(schedule, end, total) && !checkpointDue(end)) end++;
+    while (lead.step < end) for (const n of names) runs[n].trainer.trainStep();
+    const steps = await each((run) => run.trainer.flushMetrics());
+    let diverged: DivergenceError | null = null;
+    for (const n of names) {
+      const bad = steps[n].find((m) => divergenceMessage(n, m) !== null);
+      if (bad && (!diverged || bad.step < diverged.metrics.step)) diverged = new DivergenceError(n.toUpperCase(), bad);
+    }
+    if (diverged) {
+      const upTo = diverged.metrics.step;
+      for (const n of names) steps[n] = steps[n].filter((m) => m.step <= upTo);
+      await report({ step: upTo, steps, eval: null, checkpoint: false, tokensPerSecond: tokensPerSecond() });
+      throw diverged;
+    }
+    const evaluation = evalDue(schedule, end, total) ? await evaluateInOrder(runs, names) : null;
+    await report({ step: end, steps, eval: evaluation, checkpoint: checkpointDue(end), tokensPerSecond: tokensPerSecond() });
+  }
+  return 'done';
+}
+
+/** Evaluates the runs one after another (they share the GPU queue; order keeps runs reproducible). */
+async function evaluateInOrder<K extends string>(runs: Record<K, LoopRun>, names: K[]): Promise<Record<K, EvalRecord>> {
+  const out = {} as Record<K, EvalRecord>;
+  for (const n of names) out[n] = await runs[n].evaluator.evaluate();
+  return out;
+}
