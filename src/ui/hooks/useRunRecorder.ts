@@ -33,7 +33,7 @@ export function useRunRecorder(store: RunStore): RunRecording {
     const { config, adapter } = info;
     const base = resumed
       ? { id: resumed.id, name: resumed.name, created: resumed.created, config, adapter }
-      : { id: crypto.randomUUID(), name: `${presetOf(config) ?? 'Experiment'}, ${new Date().toLocaleString()}`, created: Date.now(), config, adapter };
+      : { id: crypto.randomUUID(), name: `${presetOf(config)?.name ?? 'Experiment'}, ${new Date().toLocaleString()}`, created: Date.now(), config, adapter };
     const rec = new RunRecorder(store, base, setProblem, resumed, SAVE_INTERVAL_MS);
     rec.onSaved = () => {
       announceRunsChanged();
