@@ -99,12 +99,29 @@ export interface InitOptions {
   uploadText?: string;
 }
 
+/** Text sampled from both models during training, so language can be watched as it emerges. */
+export interface TextSample {
+  step: number;
+  prompt: string;
+  text: Pair<string>;
+}
+
+export interface SampleOptions {
+  /** steps between samples (0 = none) */
+  every: number;
+  prompt: string;
+  /** tokens per sample */
+  tokens: number;
+}
+
 export interface MetricsBatch {
   steps: Pair<StepMetrics[]>;
   /** tokens per second and model since start() */
   tokensPerSecond: number;
   /** on evaluation steps (every eval.every steps and the last): losses and geometry of the held-out batch */
   eval?: Pair<EvalRecord>;
+  /** a text sample of both models, when one was due */
+  sample?: TextSample;
   /** with each evaluation: both runs' checkpoints (safetensors with AdamW moments) after this step, for saving */
   checkpoint?: PairCheckpoint;
 }
@@ -122,8 +139,17 @@ export interface TrainerApi {
    * top-level Comlink.proxy argument.
    */
   init(config: PartialRunConfig, options?: InitOptions, onProgress?: (done: number, total: number) => void): Promise<EngineInfo>;
-  /** Trains until the configured step count or pause(); metrics arrive every `logEvery` steps. */
-  start(onMetrics: (batch: MetricsBatch) => void, logEvery?: number): Promise<void>;
+  /**
+   * Trains until the configured step count or pause(); metrics arrive every `logEvery` steps, and
+   * a text sample of both models every `samples.every` steps (greedy-free: temperature 0.8, top-k 20, fixed seed).
+   */
+  start(onMetrics: (batch: MetricsBatch) => void, logEvery?: number, samples?: SampleOptions): Promise<void>;
+  /**
+   * Changes the evaluation schedule of the pair in training (eval.every, eval.early; the fields
+   * the config table marks as needing no restart). Rejects with the config's error for a bad
+   * value; resolves to the config now in use.
+   */
+  setEvalSchedule(schedule: Pick<RunConfig['eval'], 'every' | 'early'>): Promise<RunConfig>;
   pause(): void;
   /** Runs n steps of both models now and returns their metrics. */
   step(n: number): Promise<Pair<StepMetrics[]>>;

@@ -35,7 +35,13 @@ export class Trainer {
   private readonly ring: GPUBuffer;
   private flushedStep = 0;
 
-  constructor(gpu: GpuContext, readonly config: RunConfig, readonly data: Dataset) {
+  /** the run's config; only its evaluation schedule may change during a run (setEvalSchedule) */
+  get config(): RunConfig {
+    return this.runConfig;
+  }
+
+  constructor(gpu: GpuContext, private runConfig: RunConfig, readonly data: Dataset) {
+    const config = runConfig;
     this.device = gpu.device;
     this.shape = modelShape(config, data.vocabSize);
     this.layout = paramLayout(parameterSpecs(config, this.shape));
@@ -62,6 +68,14 @@ export class Trainer {
     q.writeBuffer(this.model.stepCounter, 0, new Uint32Array([state?.step ?? 0]));
     this.step = state?.step ?? 0;
     this.flushedStep = this.step;
+  }
+
+  /**
+   * Changes when the run is evaluated (eval.every, eval.early: fields whose change needs no
+   * restart). Training itself does not depend on them, so the losses stay bit-identical.
+   */
+  setEvalSchedule(schedule: Pick<RunConfig['eval'], 'every' | 'early'>): void {
+    this.runConfig = { ...this.runConfig, eval: { ...this.runConfig.eval, ...schedule } };
   }
 
   /** A fresh copy of the run's training batch stream (deterministic in the seed): batch s is step s+1's. */

@@ -12,7 +12,7 @@ import { loadDataset } from '../data/runData.ts';
 import { fetchCorpusSource } from '../data/corpus.ts';
 import { TextDataset, type Dataset } from '../data/dataset.ts';
 import { IdbBpeCache } from '../data/bpeCache.ts';
-import { RUNS, type EngineInfo, type InitOptions, type MetricsBatch, type Pair, type RunName, type TrainerApi } from './protocol.ts';
+import { RUNS, type EngineInfo, type InitOptions, type MetricsBatch, type Pair, type RunName, type SampleOptions, type TextSample, type TrainerApi } from './protocol.ts';
 
 interface Run {
   trainer: Trainer;
@@ -116,14 +116,19 @@ class WorkerEngine implements TrainerApi {
     runs.ntp.trainer.trainStep();
   }
 
-  async start(onMetrics: (batch: MetricsBatch) => void, logEvery = 10): Promise<void> {
+  async start(onMetrics: (batch: MetricsBatch) => void, logEvery = 10, samples?: SampleOptions): Promise<void> {
     const runs = this.active;
     if (this.running) return;
     this.running = true;
+    let sampledAt = runs.nitp.trainer.step;
     try {
       await trainLoop(runs, async (r) => {
         const batch: MetricsBatch = { steps: r.steps, tokensPerSecond: r.tokensPerSecond };
         if (r.eval) batch.eval = r.eval;
+        if (samples && samples.every > 0 && Math.floor(r.step / samples.every) > Math.floor(sampledAt / samples.every)) {
+          sampledAt = r.step;
+          batch.sample = await this.sample(runs, samples, r.step);
+        }
         if (r.checkpoint) batch.checkpoint = { step: r.step, ntp: await checkpointOf(runs.ntp.trainer), nitp: await checkpointOf(runs.nitp.trainer) };
         onMetrics(batch);
         this.reportedStep = r.step;
@@ -146,6 +151,27 @@ class WorkerEngine implements TrainerApi {
 
   pause(): void {
     this.running = false;
+  }
+
+  async setEvalSchedule(schedule: Pick<RunConfig['eval'], 'every' | 'early'>): Promise<RunConfig> {
+    const runs = this.active;
+    const { every, early } = schedule;
+    // validated as a whole config, so a bad value is refused with the field's own error
+    const config = resolveConfig({ ...runs.nitp.trainer.config, eval: { ...runs.nitp.trainer.config.eval, every, early } });
+    for (const name of RUNS) runs[name].trainer.setEvalSchedule({ every, early });
+    return config;
+  }
+
+  /** A short continuation of `prompt` by both models, with a fixed seed per step (between training chunks). */
+  private async sample(runs: Pair<Run>, options: SampleOptions, step: number): Promise<TextSample> {
+    const text = { ntp: '', nitp: '' };
+    for (const name of RUNS) {
+      const { trainer } = runs[name];
+      const tokenizer = trainer.data.tokenizer;
+      const ids = await generate(trainer, tokenizer.encode(options.prompt), { maxTokens: options.tokens, temperature: 0.8, topK: 20, seed: step });
+      text[name] = tokenizer.decode(Array.from(ids));
+    }
+    return { step, prompt: options.prompt, text };
   }
 
   async step(n: number) {
