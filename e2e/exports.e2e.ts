@@ -39,12 +39,12 @@ describe('exports and checkpoint import', () => {
     expect(csv.name).toBe('nitp-lab-metrics.csv');
     const rows = csv.bytes.toString('utf8').trim().split('\n').map((l) => l.split(','));
     expect(rows[0]).toEqual([...CSV_COLUMNS]);
-    expect(rows).toHaveLength(1 + 2 * 20);
+    expect(rows).toHaveLength(1 + 2 * 21); // steps 1..20 and the evaluation at step 0, of both runs
     const valNtp = CSV_COLUMNS.indexOf('val_ntp');
-    expect(rows.slice(1).filter((r) => r[valNtp] !== '').map((r) => `${r[0]}@${r[1]}`)).toEqual(['ntp@10', 'ntp@20', 'nitp@10', 'nitp@20']);
+    expect(rows.slice(1).filter((r) => r[valNtp] !== '').map((r) => `${r[0]}@${r[1]}`)).toEqual(['ntp@0', 'ntp@10', 'ntp@20', 'nitp@0', 'nitp@10', 'nitp@20']);
     const json = JSON.parse((await download(page, () => page.getByRole('button', { name: 'Metrics JSON' }).click())).bytes.toString('utf8'));
     expect(json.runs.nitp.steps).toHaveLength(20);
-    expect(json.runs.ntp.evals.map((e: { step: number }) => e.step)).toEqual([10, 20]);
+    expect(json.runs.ntp.evals.map((e: { step: number }) => e.step)).toEqual([0, 10, 20]);
     expect(json.config.train.steps).toBe(20);
 
     // charts: SVG with the chart's own content and inlined styles; PNG with its signature

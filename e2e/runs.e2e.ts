@@ -58,7 +58,7 @@ describe('saved runs', () => {
     await trainTo(straight, 60);
     await waitIdle(straight);
     const uninterrupted = await losses(straight);
-    expect(resumed.size).toBe(120);
+    expect(resumed.size).toBe(122); // 60 steps of both runs, and each run's evaluation at step 0
     for (const run of ['ntp', 'nitp']) {
       for (let s = 1; s <= 60; s++) expect(resumed.get(`${run}@${s}`), `${run} step ${s}`).toBe(uninterrupted.get(`${run}@${s}`));
     }

@@ -1,12 +1,14 @@
 // bench.ts: training throughput of the default lab model on this machine's adapter.
 //   npm run bench [-- --steps N --repeats R --config FILE.json]
 // Prints tokens/s of NTP training (λ = 0) and of NITP training (λ from the config, default 1),
-// and the ratio of their step times, each the median over R timed runs of N steps.
+// and the ratio of their step times, each the median over R timed runs of N steps; then the share
+// of training time that evaluation takes at the teaching preset's schedule (NITP run).
 // --profile adds a per-kernel breakdown of one NITP step (each command timed on its own).
 import { readFileSync } from 'node:fs';
 import { nodeGpu } from '../gpu/node.ts';
 import { resolveConfig } from '../model/config.ts';
-import { formatBench, measureThroughput } from '../bench/measure.ts';
+import { formatBench, formatEvalCost, measureEvalCost, measureThroughput } from '../bench/measure.ts';
+import { presetById } from '../model/presets.ts';
 import { Trainer } from '../train/trainer.ts';
 import { Program } from '../gpu/program.ts';
 import { loadDataset } from '../data/runData.ts';
@@ -53,6 +55,10 @@ async function main(argv: string[]): Promise<void> {
     if (name === 'NITP' && argv.includes('--profile')) await printProfile(trainer);
   });
   console.log(formatBench(results));
+  // the teaching preset evaluates densely early: what that costs its whole run
+  const teaching = resolveConfig(presetById('teaching')!.config);
+  const teachingData = await loadDataset(teaching, nodeCorpusSource());
+  console.log(formatEvalCost('teaching preset', await measureEvalCost(gpu, teaching, teachingData, steps, repeats)));
 }
 
 main(process.argv.slice(2)).then(

@@ -34,7 +34,7 @@ export const PRESETS: Preset[] = [
       'delays and softens the collapse and keeps a higher rank afterwards; the loss stays about equal.',
     config: {
       model: { contextLength: 64, nLayer: 4, dModel: 64, nHead: 4 },
-      train: { steps: 1500, batchSize: 16, lr: 3e-3, warmupSteps: 50 },
+      train: { steps: 300, batchSize: 16, lr: 3e-3, warmupSteps: 50 },
       eval: { every: 25, early: { every: 2, until: 60 } },
     },
   },

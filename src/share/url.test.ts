@@ -30,7 +30,7 @@ function randomConfig(rng: Rng): RunConfig {
       schedule: pick(['wsd', 'cosine'] as const), weightDecay: rng.uniform(), gradClip: pick([0, 0.5, 1]), seed: Math.floor(rng.uniform() * 2 ** 32),
     },
     data: { corpus, ...(corpus === 'brown' ? { tokenizer: pick(['char', 'bpe'] as const), vocabSize: pick([256, 1024, 5000]) } : {}) },
-    eval: { every: pick([1, 25, 50, 333]) },
+    eval: { every: pick([1, 25, 50, 333]), early: pick([null, { every: 2, until: 60 }, { every: 5, until: 50 }]), sequences: pick([2, 64, 100]) },
   };
   if (corpus === 'markov') partial.data!.task = { kind: 'markov', order: pick([1, 2]), symbols: pick([4, 16]), alpha: pick([0.5, 1.7]) };
   if (corpus === 'modadd') partial.data!.task = { kind: 'modadd', modulus: pick([7, 97]) };
@@ -45,15 +45,28 @@ describe('experiment links', () => {
       expect(roundTrip(config)).toEqual(config);
     }
     for (const p of PRESETS) expect(roundTrip(resolveConfig(p.config))).toEqual(resolveConfig(p.config));
+    // version 2: any config, written as changes to any preset, opens as itself
+    for (let i = 0; i < 100; i++) {
+      const config = randomConfig(rng);
+      for (const p of PRESETS) {
+        const shared = decodeExperiment(encodeExperiment(config, { preset: p.id }))!;
+        expect(shared.notices).toEqual([]);
+        expect(shared.preset).toBe(p.id);
+        expect(resolveConfig(shared.config)).toEqual(config);
+      }
+    }
     const upload = resolveConfig({ data: { corpus: 'upload', upload: { name: 'my notes & <b>.txt', size: 12345, sha256: 'ab'.repeat(32) } } });
     expect(roundTrip(upload)).toEqual(upload);
   });
 
   it('are compact: only non-default fields, short keys', () => {
-    expect(encodeExperiment(DEFAULT_CONFIG)).toBe('?v=1');
+    expect(encodeExperiment(DEFAULT_CONFIG)).toBe('?v=2');
     const tiny = PRESETS.find((p) => p.id === 'tiny')!;
     expect(encodeExperiment(resolveConfig(tiny.config), { preset: tiny.id, fingerprint: { step: 500, hash: '0123456789ab' } }))
-      .toBe('?v=1&p=tiny&T=32&L=2&d=32&h=2&steps=500&B=8&lr=0.003&wu=20&early=5-50&fp=500.0123456789ab');
+      .toBe('?v=2&p=tiny&fp=500.0123456789ab');
+    expect(encodeExperiment(resolveConfig({ ...tiny.config, nitp: { lambda: 0.5 } }), { preset: 'tiny' })).toBe('?v=2&p=tiny&lam=0.5');
+    // a field set back to the default where the preset changed it is written too
+    expect(encodeExperiment(resolveConfig({ ...tiny.config, eval: { every: 50, early: null } }), { preset: 'tiny' })).toBe('?v=2&p=tiny&early=off');
   });
 
   it('keep opening a version-1 link made on 2026-11-29', () => {
@@ -80,7 +93,7 @@ describe('experiment links', () => {
   it('opens an unknown version with the defaults and says so', () => {
     const shared = decodeExperiment('?v=7&L=3')!;
     expect(shared.config).toEqual({});
-    expect(shared.notices).toEqual([expect.stringMatching(/format version "7" is not one this lab knows.*reads version 1/)]);
+    expect(shared.notices).toEqual([expect.stringMatching(/format version "7" is not one this lab knows.*reads versions 1 and 2/)]);
   });
 
   it('reads a link without a version as version 1, with a notice', () => {
@@ -136,7 +149,7 @@ describe('experiment links for the fields added after 2026-11-29', () => {
   it('carry the dense early evaluation and the evaluation set size', () => {
     const config = resolveConfig({ eval: { every: 25, early: { every: 2, until: 60 }, sequences: 96 } });
     const link = encodeExperiment(config);
-    expect(link).toBe('?v=1&ev=25&early=2-60&evn=96');
+    expect(link).toBe('?v=2&ev=25&early=2-60&evn=96');
     expect(roundTrip(config)).toEqual(config);
   });
 
@@ -148,8 +161,26 @@ describe('experiment links for the fields added after 2026-11-29', () => {
     expect(zero.notices.join()).toMatch(/"early" \(eval\.early\) was not used: eval\.early\.every must be an integer in 1\.\.10000000, got 0/);
   });
 
-  it('open presets by id and by their earlier names', () => {
-    expect(decodeExperiment('?v=1&p=teaching')!.preset).toBe('teaching');
+  it('open presets by id and by their earlier names; version 2 starts from the preset', () => {
+    const teaching = decodeExperiment('?v=2&p=teaching')!;
+    expect(teaching.preset).toBe('teaching');
+    expect(resolveConfig(teaching.config)).toEqual(resolveConfig(PRESETS.find((p) => p.id === 'teaching')!.config));
+    expect(resolveConfig(decodeExperiment('?v=2&p=teaching&lam=0&seed=2')!.config)).toMatchObject({ nitp: { lambda: 0 }, train: { seed: 2, steps: 300 } });
+    // version 1: p only names the preset; the fields are changes to the defaults
     expect(decodeExperiment('?v=1&p=Tiny+and+fast')!.preset).toBe('tiny');
+    expect(decodeExperiment('?v=1&p=teaching')!.config).toEqual({});
+  });
+});
+
+describe('presenter mode in links', () => {
+  it('is read from present=1, kept by the encoder, and a bad value is named', () => {
+    const shared = decodeExperiment('?v=1&p=teaching&present=1')!;
+    expect(shared.present).toBe(true);
+    expect(shared.notices).toEqual([]);
+    expect(encodeExperiment(resolveConfig({}), { present: true })).toBe('?v=2&present=1');
+    expect(decodeExperiment('?v=1&L=3')!.present).toBe(false);
+    const bad = decodeExperiment('?v=1&present=yes')!;
+    expect(bad.present).toBe(false);
+    expect(bad.notices.join()).toMatch(/"present" "yes" must be 1 or 0/);
   });
 });

@@ -1,7 +1,7 @@
-// url.ts: an experiment as a link. The query string holds the format version, every config field
-// that differs from the defaults under a short key, the preset name, and (once a run finished)
-// the result fingerprint:
-//   ?v=1&p=tiny&T=32&L=2&d=32&h=2&steps=500&B=8&lr=0.003&wu=20&fp=500.1a2b3c4d5e6f
+// url.ts: an experiment as a link. The query string holds the format version, the preset it
+// starts from, every config field that differs from that preset (or from the defaults) under a
+// short key, and (once a run finished) the result fingerprint:
+//   ?v=2&p=teaching&lam=0.5&fp=300.1a2b3c4d5e6f   (the teaching preset with λ = 0.5, and its result)
 // The keys come from the config table (model/config.ts).
 // Reading a link never throws: whatever cannot be read (unknown version, unknown or malformed
 // key, value out of range, oversized link) is left at its default and named in a notice. Nothing
@@ -11,8 +11,13 @@ import { SYNTHETIC_DEFAULTS } from '../data/synthetic.ts';
 import { presetById } from '../model/presets.ts';
 import { parseFingerprint, type Fingerprint } from './fingerprint.ts';
 
-/** The link format this lab writes. Version 1 links must keep opening; a new version adds a reader. */
-export const URL_FORMAT_VERSION = 1;
+/**
+ * The link format this lab writes. Version 2 (2026-12): a preset `p` is the base, and the link
+ * lists the fields that differ from it. Version 1 (2026-11): the link lists the fields that differ
+ * from the defaults, and `p` only names the preset. Both keep opening.
+ */
+export const URL_FORMAT_VERSION = 2;
+const READABLE_VERSIONS = ['1', '2'];
 /** Longer links are refused whole (a real one is well under 1 KB). */
 export const MAX_LINK_CHARS = 4096;
 const MAX_VALUE_CHARS = 300;
@@ -33,6 +38,8 @@ export interface SharedExperiment {
   /** a preset id (see model/presets.ts) */
   preset: string | null;
   fingerprint: Fingerprint | null;
+  /** presenter mode (`present=1`): the page for a projector — settings hidden, charts and text large */
+  present: boolean;
   /** what could not be read, one plain-text sentence each */
   notices: string[];
 }
@@ -53,26 +60,32 @@ function parseValue(raw: string, kind: string): unknown {
 }
 
 function parseEarly(raw: string): unknown {
+  if (raw === 'off') return null;
   const m = /^(\d+)-(\d+)$/.exec(raw);
-  if (!m) throw new Error('must be EVERY-UNTIL, e.g. 2-60');
+  if (!m) throw new Error('must be EVERY-UNTIL, e.g. 2-60, or off');
   return { every: Number(m[1]), until: Number(m[2]) };
 }
 
 const formatValue = (v: unknown) => (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
 
 /** The query string ("?v=1&...") of a config: only fields that differ from the defaults. */
-export function encodeExperiment(config: RunConfig, extra: { preset?: string | null; fingerprint?: Fingerprint | null } = {}): string {
+export function encodeExperiment(config: RunConfig, extra: { preset?: string | null; fingerprint?: Fingerprint | null; present?: boolean } = {}): string {
   const q = new URLSearchParams({ v: String(URL_FORMAT_VERSION) });
-  if (extra.preset) q.set('p', extra.preset);
+  const preset = extra.preset ? presetById(extra.preset) : null;
+  if (preset) q.set('p', preset.id);
+  // the fields that differ from the base: the preset's config, or the defaults
+  const base = (preset ? resolveConfig(preset.config) : null) as unknown as Record<Section, Record<string, unknown>> | null;
   const values = config as unknown as Record<Section, Record<string, unknown>>;
   for (const { section, name, spec } of FIELD_LIST) {
     const value = values[section][name];
-    if (value === null || value === defaultOf(section, name, config)) continue;
-    if (spec.kind !== 'object') q.set(spec.key, formatValue(value));
-    else if (spec.key === EARLY_KEY) {
-      const early = value as { every: number; until: number };
-      q.set(EARLY_KEY, `${early.every}-${early.until}`);
-    } else if (spec.key === TASK_PREFIX) {
+    const from = base && spec.kind !== 'derived-int' ? base[section][name] : defaultOf(section, name, config);
+    if (JSON.stringify(value) === JSON.stringify(from)) continue;
+    if (spec.key === EARLY_KEY) {
+      const early = value as { every: number; until: number } | null;
+      q.set(EARLY_KEY, early ? `${early.every}-${early.until}` : 'off');
+    } else if (value === null) continue;
+    else if (spec.kind !== 'object') q.set(spec.key, formatValue(value));
+    else if (spec.key === TASK_PREFIX) {
       const taskDefaults = SYNTHETIC_DEFAULTS[config.data.corpus as keyof typeof SYNTHETIC_DEFAULTS] as unknown as Record<string, unknown>;
       for (const [field, v] of Object.entries(value as Record<string, unknown>)) if (field !== 'kind' && v !== taskDefaults[field]) q.set(TASK_PREFIX + field, formatValue(v));
     } else {
@@ -80,24 +93,26 @@ export function encodeExperiment(config: RunConfig, extra: { preset?: string | n
     }
   }
   if (extra.fingerprint) q.set('fp', `${extra.fingerprint.step}.${extra.fingerprint.hash}`);
+  if (extra.present) q.set('present', '1');
   return `?${q.toString()}`;
 }
 
 /** Reads a link's query string; null when it carries no experiment (a plain visit). */
 export function decodeExperiment(search: string): SharedExperiment | null {
   const notices: string[] = [];
-  const empty = (): SharedExperiment => ({ config: {}, preset: null, fingerprint: null, notices });
+  const empty = (): SharedExperiment => ({ config: {}, preset: null, fingerprint: null, present: false, notices });
   if (search.length > MAX_LINK_CHARS) {
     notices.push(`The link is ${search.length} characters long, more than the ${MAX_LINK_CHARS} a lab link can be; it was ignored.`);
     return empty();
   }
   const params = new URLSearchParams(search);
   if ([...params.keys()].length === 0) return null;
-  const version = params.get('v');
+  let version = params.get('v');
   if (version === null) {
-    notices.push(`The link has no format version ("v"); it was read as version ${URL_FORMAT_VERSION}.`);
-  } else if (version !== String(URL_FORMAT_VERSION)) {
-    notices.push(`The link's format version ${show(version)} is not one this lab knows (it reads version ${URL_FORMAT_VERSION}); the default experiment is used instead.`);
+    version = '1'; // links without a version were written before version 2
+    notices.push('The link has no format version ("v"); it was read as version 1.');
+  } else if (!READABLE_VERSIONS.includes(version)) {
+    notices.push(`The link's format version ${show(version)} is not one this lab knows (it reads versions ${READABLE_VERSIONS.join(' and ')}); the default experiment is used instead.`);
     return empty();
   }
 
@@ -110,6 +125,7 @@ export function decodeExperiment(search: string): SharedExperiment | null {
   const task: Record<string, unknown> = {};
   let preset: string | null = null;
   let fingerprint: Fingerprint | null = null;
+  let present = false;
   for (const [key, raw] of params) {
     if (raw.length > MAX_VALUE_CHARS) {
       notices.push(`The value of "${key.slice(0, 40)}" is ${raw.length} characters long; it was ignored.`);
@@ -120,6 +136,11 @@ export function decodeExperiment(search: string): SharedExperiment | null {
       const found = presetById(raw);
       if (found) preset = found.id;
       else notices.push(`The preset ${show(raw)} is not one of this lab's presets; the link's own fields are used.`);
+      continue;
+    }
+    if (key === 'present') {
+      if (raw === '1' || raw === '0') present = raw === '1';
+      else notices.push(`The link's "present" ${show(raw)} must be 1 or 0; presenter mode is off.`);
       continue;
     }
     if (key === 'fp') {
@@ -156,12 +177,22 @@ export function decodeExperiment(search: string): SharedExperiment | null {
     keyOf.set('data.upload', 'file/bytes/sha');
   }
 
+  // Version 2: the preset is the base the link's fields change.
+  const base = version === '2' && preset ? presetById(preset)!.config : {};
+  const merged = () => {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [section, fields] of Object.entries(base)) out[section] = { ...fields };
+    for (const [section, fields] of Object.entries(partial)) out[section] = { ...(out[section] ?? {}), ...fields };
+    return out;
+  };
+
   // Validate the fields together. A refused rule names its field and the fields it relates to:
   // drop the first of those the link set, and try again (each round drops one field).
   for (;;) {
+    const config = merged();
     try {
-      resolveConfig(partial);
-      return { config: partial as PartialRunConfig, preset, fingerprint, notices };
+      resolveConfig(config);
+      return { config: config as PartialRunConfig, preset, fingerprint, present, notices };
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       const culprit = [e.field, ...e.related].find((path) => {

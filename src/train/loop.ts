@@ -38,6 +38,8 @@ export interface LoopOptions {
   checkpointDue?: (step: number) => boolean;
   /** asked between chunks: true ends the loop early (a pause) */
   shouldStop?: () => boolean;
+  /** whether a run at step 0 is evaluated before its first update (default true; false when the host already has that evaluation) */
+  evaluateStepZero?: boolean;
 }
 
 /** A run whose loss or gradient went non-finite. */
@@ -79,7 +81,7 @@ export async function trainLoop<K extends string>(
   const each = <T>(f: (run: LoopRun) => Promise<T>) => Promise.all(names.map((n) => f(runs[n]))).then((xs) => Object.fromEntries(names.map((n, i) => [n, xs[i]])) as Record<K, T>);
   const checkpointDue = options.checkpointDue ?? (() => false);
 
-  if (lead.step === 0 && evalDue(options.evalSchedule(), 0, total)) {
+  if (lead.step === 0 && options.evaluateStepZero !== false && evalDue(options.evalSchedule(), 0, total)) {
     // where the geometry starts from: the weights before any update
     const steps = Object.fromEntries(names.map((n) => [n, []])) as unknown as Record<K, StepMetrics[]>;
     await report({ step: 0, steps, eval: await evaluateInOrder(runs, names), checkpoint: false, tokensPerSecond: 0 });

@@ -92,6 +92,8 @@ export interface EngineInfo {
   lossFloor: number | null;
   /** e.g. "BPE stopped at 300 tokens: …" */
   tokenizerNote: string | null;
+  /** both runs evaluated on their initial weights (step 0): where the geometry starts from, shown before training */
+  initialEval: Pair<EvalRecord>;
 }
 
 export interface InitOptions {

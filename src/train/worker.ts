@@ -82,6 +82,7 @@ class WorkerEngine implements TrainerApi {
     });
     const trainer = runs.nitp.trainer;
     const V = trainer.shape.V;
+    const initialEval = { ntp: await runs.ntp.evaluator.evaluate(), nitp: await runs.nitp.evaluator.evaluate() };
     const evalSet = trainer.evaluationSet;
     return {
       config,
@@ -98,6 +99,7 @@ class WorkerEngine implements TrainerApi {
       tagged: data.tagged,
       lossFloor: data.lossFloor(config.model.contextLength),
       tokenizerNote: (data.tokenizer as { note?: string }).note ?? null,
+      initialEval,
     };
   }
 
@@ -138,6 +140,7 @@ class WorkerEngine implements TrainerApi {
         // a checkpoint with each evaluation after step 0, for saving the run in the browser
         checkpointDue: (step) => step > 0 && isEvalStep(runs.nitp.trainer.config, step),
         shouldStop: () => !this.running,
+        evaluateStepZero: false, // init() evaluated step 0 and the page has it
       });
     } catch (e) {
       // A lost device makes the pending readback fail first: report the loss, not that symptom.

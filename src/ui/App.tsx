@@ -1,6 +1,6 @@
 // App.tsx: the lab page. Training runs in a Web Worker behind useEngine; this component lays out
 // the controls, the settings panels and the charts of what comes back.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { DEFAULT_CONFIG, resolveConfig, type DataConfig, type PartialRunConfig } from '../model/config.ts';
 import { decodeExperiment, type SharedExperiment } from '../share/url.ts';
 import { RunStore, idbStore } from '../store/runStore.ts';
@@ -18,6 +18,10 @@ import { START_CONFIG, useEngine } from './hooks/useEngine.ts';
 import { useOverlays } from './hooks/useOverlays.ts';
 import { useRunRecorder } from './hooks/useRunRecorder.ts';
 import { useElementWidth } from './useElementWidth.ts';
+import { SamplesPanel } from './SamplesPanel.tsx';
+import { TeachPanel } from './teach/TeachPanel.tsx';
+import { useTour } from './teach/useTour.ts';
+import type { LayerId } from '../train/protocol.ts';
 
 /** What a page opened from a link starts with: the link's config; an upload waits for its file. */
 function linkStartConfig(shared: SharedExperiment): PartialRunConfig {
@@ -48,14 +52,39 @@ export function App() {
   const { overlays, ids: overlayIds, toggle: toggleOverlay } = useOverlays(runStore);
   const [cursorStep, setCursorStep] = useState<number | null>(null);
   const [mainRef, width] = useElementWidth<HTMLElement>(900);
+  const [layer, setLayer] = useState<LayerId>('final');
+  const present = shared?.present ?? false;
+  // the tour is open by default for the teaching preset and in presenter mode
+  const [teaching, setTeaching] = useState(() => present || shared?.preset === 'teaching');
 
   const { info, history, evals, running, tokensPerSecond } = engine;
   const own = useRunFingerprint(info?.config ?? null, history);
-  useExperimentLink(info?.config ?? null, own);
+  useExperimentLink(info?.config ?? null, own, present);
   const last = history.nitp.at(-1);
   const steps = info?.config.train.steps ?? DEFAULT_CONFIG.train.steps;
+  const tour = useTour(evals, layer, info, teaching, running, engine.pause, setCursorStep);
+
+  // presenter mode: the arrow keys step the tour (unless a control or chart has the keys)
+  useEffect(() => {
+    if (!present) return;
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      if (target.closest('input, select, textarea, svg, [role=radiogroup]')) return;
+      if (e.key === 'ArrowRight') tour.setStep(tour.step + 1);
+      else if (e.key === 'ArrowLeft') tour.setStep(tour.step - 1);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [present, tour]);
+
+  // presenter mode zooms the charts: a narrower coordinate system drawn at full width scales text and lines up
+  const zoom = present ? Math.max(1.15, width / 1100) : 1;
+  const chartWidth = Math.round(width / zoom);
+  const defaultPrompt = info ? Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('') : '';
   return (
-    <div className="app">
+    <div className={present ? 'app present' : 'app'}>
       <header className="topbar">
         <div className="brand">
           <h1>NITP Lab</h1>
@@ -66,6 +95,7 @@ export function App() {
           <button onClick={engine.pause} disabled={!running}>Pause</button>
           <button onClick={engine.stepOnce} disabled={!info || running}>Step</button>
           <button onClick={engine.reset} disabled={!info || running} title="Start both runs again from step 0 with the same settings">Reset</button>
+          <button onClick={() => setTeaching((t) => !t)} aria-pressed={teaching} title="A guided tour of representation collapse, bound to this run">Teach</button>
           <progress max={steps} value={last?.step ?? 0} aria-label="training progress" />
           <CopyLinkButton />
         </div>
@@ -115,8 +145,7 @@ export function App() {
                   <p data-testid="loss-floor">Ideal loss for this task: {info.lossFloor.toFixed(3)} nats/token (the dashed line on the loss chart).</p>
                 )}
               </div>
-              <GenerationPanel engine={engine.api} disabled={running}
-                defaultPrompt={Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('')} />
+              <GenerationPanel engine={engine.api} disabled={running} defaultPrompt={defaultPrompt} />
             </>
           )}
           <RunsPanel store={runStore} currentId={recording.currentId} overlayIds={overlayIds}
@@ -127,12 +156,35 @@ export function App() {
           )}
         </aside>
         <main ref={mainRef} className="content">
+          {teaching && info && (
+            <ErrorBoundary view="guided tour">
+              <TeachPanel facts={tour.facts} step={tour.step} onStep={tour.setStep} d={info.config.model.dModel} nLayer={info.config.model.nLayer}
+                running={running} trainedTo={last?.step ?? 0} totalSteps={steps} onTrain={engine.start}
+                prediction={tour.prediction} onPredict={tour.setPrediction} pausedAt={tour.pausedAt} />
+            </ErrorBoundary>
+          )}
+          {/* the tour and presenter mode put the geometry first: it is what they are about */}
+          {(present || teaching) && (
+            <ErrorBoundary view="hidden-state geometry">
+              <GeometryPanel evals={evals} overlays={overlays} width={chartWidth} cursorStep={cursorStep} onCursor={setCursorStep}
+                layer={layer} onLayer={setLayer} annotations={teaching ? tour.annotations : undefined} chartHeight={present ? 240 : 220} />
+            </ErrorBoundary>
+          )}
           <ErrorBoundary view="losses">
-            <LossesPanel info={info} history={history} evals={evals} overlays={overlays} width={width} cursorStep={cursorStep} onCursor={setCursorStep} />
+            <LossesPanel info={info} history={history} evals={evals} overlays={overlays} width={chartWidth} cursorStep={cursorStep} onCursor={setCursorStep} />
           </ErrorBoundary>
-          <ErrorBoundary view="hidden-state geometry">
-            <GeometryPanel evals={evals} overlays={overlays} width={width} cursorStep={cursorStep} onCursor={setCursorStep} />
-          </ErrorBoundary>
+          {!(present || teaching) && (
+            <ErrorBoundary view="hidden-state geometry">
+              <GeometryPanel evals={evals} overlays={overlays} width={width} cursorStep={cursorStep} onCursor={setCursorStep}
+                layer={layer} onLayer={setLayer} annotations={teaching ? tour.annotations : undefined} />
+            </ErrorBoundary>
+          )}
+          {info && (
+            <ErrorBoundary view="text samples">
+              <SamplesPanel key={JSON.stringify(info.config)} samples={engine.samples} defaultPrompt={defaultPrompt} totalSteps={steps}
+                disabled={running} onOptions={engine.setSampling} />
+            </ErrorBoundary>
+          )}
           {info && (
             <ErrorBoundary view="token views">
               <TokenViews info={info} evals={evals} probe={engine.probe} probing={engine.probing} width={width} onProbe={engine.runProbe} />

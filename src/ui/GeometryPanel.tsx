@@ -1,13 +1,14 @@
 // GeometryPanel.tsx: the representation-geometry views of the NTP/NITP pair — effective rank and
-// anisotropy of the final hidden state over training, the same per layer as heatmaps, and the
-// eigenvalue spectrum now — each with a short explanation for someone seeing it the first time.
+// anisotropy over training of one layer (the final hidden state, the last block's output or any
+// layer, chosen here), the same for every layer as heatmaps, and the eigenvalue spectrum now —
+// each with a short explanation for someone seeing it the first time.
 import { memo } from 'react';
-import { MetricChart, type MetricSeries } from './charts/MetricChart.tsx';
+import { MetricChart, type ChartAnnotation, type MetricSeries } from './charts/MetricChart.tsx';
 import { LayerHeatmap } from './charts/LayerHeatmap.tsx';
 import { SpectrumChart } from './charts/SpectrumChart.tsx';
 import { heatmapDomain } from './charts/heatmap.ts';
 import { layerLabel } from './charts/layers.ts';
-import type { EvalRecord, Pair } from '../train/protocol.ts';
+import type { EvalRecord, LayerId, Pair } from '../train/protocol.ts';
 import { RUN_COLORS } from './colors.ts';
 import { Exportable } from './Exportable.tsx';
 import { ErrorBoundary } from './ErrorBoundary.tsx';
@@ -25,6 +26,13 @@ interface Props {
   width: number;
   cursorStep: number | null;
   onCursor: (step: number | null) => void;
+  /** the layer the rank and anisotropy charts show */
+  layer: LayerId;
+  onLayer: (layer: LayerId) => void;
+  /** notes drawn on the rank and anisotropy charts (the teaching tour's) */
+  annotations?: { erank: readonly ChartAnnotation[]; anisotropy: readonly ChartAnnotation[] };
+  /** height of the rank and anisotropy charts (larger in presenter mode) */
+  chartHeight?: number;
 }
 
 type Metric = 'erank' | 'anisotropy';
@@ -32,19 +40,33 @@ type Metric = 'erank' | 'anisotropy';
 /** legend names, the same as the loss chart's */
 const RUN_NAMES = { ntp: 'NTP model', nitp: 'NITP model' } as const;
 
-const final = (r: EvalRecord) => r.layers.find((l) => l.layer === 'final')!;
+/** One layer's value of `metric` in each record that has the layer (a saved run may have fewer layers). */
+const layerPoints = (records: EvalRecord[], layer: LayerId, metric: Metric) =>
+  records.flatMap((r) => {
+    const l = r.layers.find((x) => x.layer === layer);
+    return l ? [{ step: r.step, value: l[metric] }] : [];
+  });
 
-function finalSeries(evals: Pair<EvalRecord[]>, metric: Metric, overlays: readonly GeometryOverlay[]): MetricSeries[] {
-  const ntp = evals.ntp.map((r) => ({ step: r.step, value: final(r)[metric] }));
-  const nitp = evals.nitp.map((r) => ({ step: r.step, value: final(r)[metric] }));
+/** The layers the rank and anisotropy charts can show, named for people. */
+export function layerChoices(nLayer: number): { id: LayerId; label: string }[] {
+  return [
+    { id: 'final', label: 'final hidden state h (after the last LayerNorm)' },
+    { id: nLayer, label: `last block's output, before the final LayerNorm (layer ${nLayer})` },
+    ...Array.from({ length: nLayer }, (_, k) => ({ id: k as LayerId, label: k === 0 ? 'layer 0: embedding output x0' : `layer ${k}: after block ${k}` })),
+  ];
+}
+
+function layerSeries(evals: Pair<EvalRecord[]>, metric: Metric, overlays: readonly GeometryOverlay[], layer: LayerId): MetricSeries[] {
+  const ntp = layerPoints(evals.ntp, layer, metric);
+  const nitp = layerPoints(evals.nitp, layer, metric);
   const diff = nitp.flatMap((p, i) => (ntp[i]?.step === p.step ? [{ step: p.step, value: p.value - ntp[i].value }] : []));
   return [
     { name: 'NTP model', color: RUN_COLORS.ntp, points: ntp },
     { name: 'NITP model', color: RUN_COLORS.nitp, points: nitp },
     { name: 'difference (NITP model − NTP model)', color: '#009e73', points: diff, dashed: true },
     ...overlays.flatMap((o) => [
-      { name: `${o.name}: NTP model`, color: o.color, dashed: true, points: o.evals.ntp.map((r) => ({ step: r.step, value: final(r)[metric] })) },
-      { name: `${o.name}: NITP model`, color: o.color, points: o.evals.nitp.map((r) => ({ step: r.step, value: final(r)[metric] })) },
+      { name: `${o.name}: NTP model`, color: o.color, dashed: true, points: layerPoints(o.evals.ntp, layer, metric) },
+      { name: `${o.name}: NITP model`, color: o.color, points: layerPoints(o.evals.nitp, layer, metric) },
     ]),
   ];
 }
@@ -54,10 +76,13 @@ function heatmapRows(records: EvalRecord[], metric: Metric) {
 }
 
 /** Memoised: metric batches arrive far more often than evaluations, and these charts only change with the latter. */
-export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, width, cursorStep, onCursor }: Props) {
+export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, width, cursorStep, onCursor, layer, onLayer, annotations, chartHeight = 220 }: Props) {
   if (evals.nitp.length === 0) {
-    return <p className="sub" data-testid="geometry-empty">Geometry appears after the first evaluation (every eval.every steps).</p>;
+    return <p className="sub" data-testid="geometry-empty">Geometry appears after the first evaluation (step 0, before any update).</p>;
   }
+  const nLayer = Math.max(...evals.nitp[0].layers.map((l) => (typeof l.layer === 'number' ? l.layer : 0)));
+  const choices = layerChoices(nLayer);
+  const shown = choices.find((c) => c.id === layer) ?? choices[0];
   const layerLabels = evals.nitp[0].layers.map((l) => layerLabel(l.layer));
   const half = Math.max(240, Math.floor((width - 16) / 2));
   // rank and anisotropy side by side once each still gets a readable width
@@ -82,29 +107,36 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, widt
   return (
     <section className="geometry" aria-label="Hidden-state geometry">
       <h2>Hidden-state geometry</h2>
+      <label className="layer-choice">
+        Rank and anisotropy of{' '}
+        <select value={String(shown.id)} onChange={(e) => onLayer(e.target.value === 'final' ? 'final' : Number(e.target.value))} data-testid="layer-choice">
+          {choices.map((c, i) => <option key={`${c.id}-${i}`} value={String(c.id)}>{c.label}</option>)}
+        </select>
+      </label>
       <div className={sideBySide ? 'pair' : undefined}>
         <div className="chart-block">
           <p className="explain">
-            <b>Effective rank</b> counts how many directions the final hidden states really use (1 to d): the exponential of
-            the entropy of their covariance spectrum. Representation collapse shows as a falling rank — the states squeeze into a
-            few directions. NITP is meant to keep it higher.
+            <b>Effective rank</b> counts how many directions the hidden states really use (1 to d): the exponential of the
+            entropy of their covariance spectrum. Representation collapse shows as a falling rank — the states squeeze into a
+            few directions. At this small scale both models collapse early and recover; NITP delays and softens the collapse and
+            keeps a higher rank afterwards.
           </p>
           <ErrorBoundary view="effective rank">
             <Exportable name="effective-rank">
-              <MetricChart series={finalSeries(evals, 'erank', overlays)} yLabel="effective rank" width={lineWidth} height={220}
-                cursorStep={cursorStep} onCursor={onCursor} label="Effective rank of the final hidden state over training" />
+              <MetricChart series={layerSeries(evals, 'erank', overlays, shown.id)} yLabel="effective rank" width={lineWidth} height={chartHeight}
+                cursorStep={cursorStep} onCursor={onCursor} annotations={annotations?.erank} label={`Effective rank of the ${shown.label} over training`} />
             </Exportable>
           </ErrorBoundary>
         </div>
         <div className="chart-block">
           <p className="explain">
-            <b>Anisotropy</b> is the mean cosine similarity between the final hidden states of random pairs of different tokens.
-            Near 0 the states point every which way; near 1 they all sit in one narrow cone (collapse).
+            <b>Anisotropy</b> is the mean cosine similarity between the hidden states of random pairs of tokens from different
+            sequences. Near 0 the states point every which way; near 1 they all sit in one narrow cone (collapse).
           </p>
           <ErrorBoundary view="anisotropy">
             <Exportable name="anisotropy">
-              <MetricChart series={finalSeries(evals, 'anisotropy', overlays)} yLabel="mean cosine" width={lineWidth} height={220}
-                cursorStep={cursorStep} onCursor={onCursor} label="Anisotropy of the final hidden state over training" />
+              <MetricChart series={layerSeries(evals, 'anisotropy', overlays, shown.id)} yLabel="mean cosine" width={lineWidth} height={chartHeight}
+                cursorStep={cursorStep} onCursor={onCursor} annotations={annotations?.anisotropy} label={`Anisotropy of the ${shown.label} over training`} />
             </Exportable>
           </ErrorBoundary>
         </div>

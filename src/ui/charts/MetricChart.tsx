@@ -36,6 +36,14 @@ export interface ReferenceLine {
   color?: string;
 }
 
+/** A marked point: a vertical rule at `step`, a ring at (step, value) and a label (the teaching tour's notes). */
+export interface ChartAnnotation {
+  step: number;
+  value: number;
+  label: string;
+  color: string;
+}
+
 export interface MetricChartProps {
   series: readonly MetricSeries[];
   /** y axis title, e.g. "loss (nats)" */
@@ -56,6 +64,7 @@ export interface MetricChartProps {
   label?: string;
   /** x axis title; default "step" */
   xLabel?: string;
+  annotations?: readonly ChartAnnotation[];
 }
 
 const line = (x: (v: number) => number, y: (v: number) => number) =>
@@ -65,7 +74,7 @@ const countDefined = (points: readonly StepPoint[]) => points.reduce((n, p) => n
 
 export function MetricChart({
   series, yLabel, width, height = 260, references = [], smoothing = 0, logY = false,
-  cursorStep, onCursor, label, xLabel = 'step',
+  cursorStep, onCursor, label, xLabel = 'step', annotations = [],
 }: MetricChartProps) {
   const svgRef = useRef<SVGSVGElement>(null);
   const smoothed = smoothing > 0;
@@ -188,6 +197,20 @@ export function MetricChart({
           {s.smoothShown.filter((p) => Number.isFinite(p.value)).map((p) => <circle key={p.step} cx={x(p.step)} cy={y(p.value)} r={2.5} />)}
         </g>
       ))}
+      {annotations.filter((a) => Number.isFinite(a.value) && (!logY || a.value > 0)).map((a, i) => {
+        const ax = x(a.step);
+        const ay = y(a.value);
+        // labels alternate above and below the point, and flip left near the right edge
+        const dy = i % 2 === 0 ? -10 : 18;
+        const anchor = ax > (margin.left + plotRight) / 2 ? 'end' : 'start';
+        return (
+          <g key={`note-${a.label}`} className="annotation" data-testid="annotation" data-step={a.step} data-value={a.value}>
+            <line x1={ax} x2={ax} y1={margin.top} y2={plotBottom} stroke={a.color} strokeDasharray="2 3" strokeOpacity={0.8} />
+            <circle cx={ax} cy={ay} r={6} fill="none" stroke={a.color} strokeWidth={2} />
+            <text x={ax + (anchor === 'start' ? 8 : -8)} y={ay + dy} textAnchor={anchor} className="annotation-label" fill={a.color}>{a.label}</text>
+          </g>
+        );
+      })}
       <g data-testid="legend" transform={`translate(${margin.left},4)`}>
         {series.map((s, i) => (
           <g key={s.name} transform={`translate(${legend.slots[i].x},${legend.slots[i].row * 16})`}>

@@ -3,7 +3,7 @@
 // from the first start, Reset, new settings or data, and a resumed run.
 import { startTransition, useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
-import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, RunName, TrainerApi } from '../../train/protocol.ts';
+import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, RunName, SampleOptions, TextSample, TrainerApi } from '../../train/protocol.ts';
 import type { PartialRunConfig } from '../../model/config.ts';
 import { PRESETS } from '../../model/presets.ts';
 import type { LoadedRun, SavedCheckpoint, SavedRunMeta } from '../../store/runStore.ts';
@@ -25,7 +25,12 @@ export interface PairState {
   evals: Pair<EvalRecord[]>;
   probe: Pair<ProbeRecord[]> | null;
   tokensPerSecond: number;
+  /** text both models wrote during training, oldest first (the last few) */
+  samples: TextSample[];
 }
+
+/** Text samples kept on the page. */
+const KEPT_SAMPLES = 8;
 
 export type PairAction =
   /** a new pair from init: empty, or a resumed run with what it had saved */
@@ -42,22 +47,24 @@ const emptyRecord = (): RecordedState => ({ history: emptyPair(), evals: emptyPa
 const upTo = <T extends { step: number }>(xs: T[], step: number) => xs.filter((x) => x.step <= step);
 
 export function initialPairState(config: PartialRunConfig): PairState {
-  return { config, uploadText: undefined, info: null, recorded: emptyRecord(), evals: emptyPair(), probe: null, tokensPerSecond: 0 };
+  return { config, uploadText: undefined, info: null, recorded: emptyRecord(), evals: emptyPair(), probe: null, tokensPerSecond: 0, samples: [] };
 }
 
 export function pairReducer(state: PairState, action: PairAction): PairState {
   const old = state.recorded;
   switch (action.type) {
     case 'pair': {
-      const recorded = action.saved ?? emptyRecord();
+      // a new pair starts with its step-0 evaluation: the geometry before any update
+      const recorded = action.saved ?? { ...emptyRecord(), evals: { ntp: [action.info.initialEval.ntp], nitp: [action.info.initialEval.nitp] } };
       // evaluations come with their pair's info at once: a view never sees one pair's info with another's evaluations
-      return { config: action.config, uploadText: action.uploadText, info: action.info, recorded, evals: recorded.evals, probe: null, tokensPerSecond: 0 };
+      return { config: action.config, uploadText: action.uploadText, info: action.info, recorded, evals: recorded.evals, probe: null, tokensPerSecond: 0, samples: [] };
     }
     case 'metrics': {
-      const { steps, eval: e, checkpoint, tokensPerSecond } = action.batch;
+      const { steps, eval: e, checkpoint, tokensPerSecond, sample } = action.batch;
       return {
         ...state,
         tokensPerSecond,
+        samples: sample ? [...state.samples, sample].slice(-KEPT_SAMPLES) : state.samples,
         recorded: {
           history: { ntp: [...old.history.ntp, ...steps.ntp], nitp: [...old.history.nitp, ...steps.nitp] },
           evals: e ? { ntp: [...old.evals.ntp, e.ntp], nitp: [...old.evals.nitp, e.nitp] } : old.evals,
@@ -162,11 +169,14 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     act({ type: 'checkpoint', checkpoint: { step, ntp: await remote.exportCheckpoint('ntp'), nitp: await remote.exportCheckpoint('nitp') } });
   };
 
+  /** text samples while training: set by the samples panel */
+  const sampling = useRef<SampleOptions | undefined>(undefined);
+
   const start = async () => {
     if (!api) return;
     setRunning(true);
     try {
-      await api.start(Comlink.proxy(onMetrics), 10);
+      await api.start(Comlink.proxy(onMetrics), 10, sampling.current);
       await checkpointNow(api);
     } catch (e) {
       setError((e as Error).message); // a lost GPU device included: the worker names it
@@ -211,6 +221,7 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
   return {
     api, error, running, probing, bpeProgress, ...state, history: state.recorded.history,
     start,
+    setSampling: (options: SampleOptions | undefined) => { sampling.current = options; },
     pause: () => api?.pause(),
     stepOnce: async () => { if (api) onMetrics({ steps: await api.step(1), tokensPerSecond: latest.current.tokensPerSecond }); },
     reset: () => restart(state.config, state.uploadText),
