@@ -29,11 +29,14 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
-/** Opens the lab in `page` (with a link's query string, if any) and waits until its engine is ready. */
-export async function openLab(page: Page, query = ''): Promise<Page> {
+/**
+ * Opens the lab in `page` (with a link's query string, if any) and waits until its engine is ready
+ * (`ready`: the test id that shows it; presenter mode hides the settings and their engine-info).
+ */
+export async function openLab(page: Page, query = '', ready = 'engine-info'): Promise<Page> {
   const errors = collectErrors(page);
   await page.goto(new URL(query, inject('baseUrl')).href);
-  await page.getByTestId('engine-info').waitFor({ timeout: 120_000 }).catch(() => {
+  await page.getByTestId(ready).waitFor({ timeout: 120_000 }).catch(() => {
     throw new Error(`engine did not initialise; page errors:\n${errors.join('\n')}`);
   });
   return page;

@@ -88,7 +88,7 @@ export class GptGpu {
       this.owned.push(b);
       return b;
     };
-    this.k = config.nitp.targetLayer ?? 1;
+    this.k = config.nitp.targetLayer;
     this.host = {
       inputs: new Int32Array(BT), targets: new Int32Array(BT),
       tokenStart: new Uint32Array(V + 1), tokenPositions: new Uint32Array(BT),

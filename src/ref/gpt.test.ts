@@ -95,7 +95,7 @@ function lossFunction(s: Setup): () => number {
   const { config, shape, layout, params, tokens } = s;
   const detached = config.nitp.lambda > 0 && config.nitp.regularizer === 'nitp' && config.nitp.stopGrad;
   if (!detached) return () => refForward(config, shape, layout, params, tokens).loss;
-  const k = config.nitp.targetLayer!;
+  const k = config.nitp.targetLayer;
   const target = Float64Array.from(refForward(config, shape, layout, params, tokens).layers[k]);
   return () => refForward(config, shape, layout, params, tokens, { target }).loss;
 }

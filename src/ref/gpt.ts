@@ -14,7 +14,7 @@
 // z is layer k's hidden state and a constant (stop-gradient) unless config.nitp.stopGrad is false.
 // Invariant: with stop-gradient, nothing flows into the backbone through z, so the backbone
 // gradient differs from plain NTP only through the head input h.
-import { defaultTargetLayer, usesNitpHead, type RunConfig } from '../model/config.ts';
+import { usesNitpHead, type RunConfig } from '../model/config.ts';
 import { blockNames, NAMES, tensorViews, type ModelShape, type ParamLayout } from '../model/params.ts';
 import { encoderBackward, encoderForward } from './encoder.ts';
 import { layernormBackward, layernormForward } from './layernorm.ts';
@@ -162,7 +162,7 @@ function splitTokens(tokens: Int32Array, T: number): { B: number; inputs: Int32A
 }
 
 function targetLayer(config: RunConfig, L: number): number {
-  const k = config.nitp.targetLayer ?? defaultTargetLayer(L);
+  const k = config.nitp.targetLayer;
   if (k < 0 || k > L) throw new Error(`ref gpt: nitp.targetLayer ${k} outside 0..${L}`);
   return k;
 }

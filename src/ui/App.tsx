@@ -124,7 +124,7 @@ export function App() {
                 and NTP + NITP ({info.parameters.nitp.toLocaleString('en-US')}, the NITP head included) · vocabulary {info.vocabSize} · {info.adapter}
               </p>
               <ConfigPanel key={JSON.stringify(info.config)} current={info.config} vocabSize={info.vocabSize}
-                tokensPerSecond={tokensPerSecond} disabled={running} onApply={engine.applyConfig} />
+                tokensPerSecond={tokensPerSecond} disabled={running} onApply={engine.applyConfig} onApplyLive={engine.applyEvalSchedule} />
               <DataPanel current={info.config.data as DataConfig} contextLength={info.config.model.contextLength} disabled={running} onApply={engine.applyData} />
             </>
           )}

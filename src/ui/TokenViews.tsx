@@ -88,9 +88,9 @@ export const TokenViews = memo(function TokenViews({ info, evals, probe, probing
       </div>
       <div className="pair">
         {(['ntp', 'nitp'] as const).map((run) => (
-          <ErrorBoundary key={run} view={`PCA scatter, ${run === 'ntp' ? 'NTP' : 'NTP + NITP'}`}>
+          <ErrorBoundary key={run} view={`PCA scatter, ${run === 'ntp' ? 'NTP model' : 'NITP model'}`}>
             <Exportable name={`pca-${run}`}>
-              <PcaScatter title={run === 'ntp' ? 'NTP' : 'NTP + NITP'} snapshot={shown[run].pca} colorBy={colorBy} labels={labels}
+              <PcaScatter title={run === 'ntp' ? 'NTP model' : 'NITP model'} snapshot={shown[run].pca} colorBy={colorBy} labels={labels}
                 tokenText={tokenText} domain={domain} centred={centred} width={half} />
             </Exportable>
           </ErrorBoundary>
@@ -122,8 +122,8 @@ export const TokenViews = memo(function TokenViews({ info, evals, probe, probing
           <ErrorBoundary view="part-of-speech probe">
             <Exportable name="probe">
               <ProbeChart width={width} runs={[
-                { name: 'NTP', color: RUN_COLORS.ntp, records: probe.ntp },
-                { name: 'NTP + NITP', color: RUN_COLORS.nitp, records: probe.nitp },
+                { name: 'NTP model', color: RUN_COLORS.ntp, records: probe.ntp },
+                { name: 'NITP model', color: RUN_COLORS.nitp, records: probe.nitp },
               ]} />
             </Exportable>
           </ErrorBoundary>

@@ -2,7 +2,7 @@
 // parameter count and an estimate of memory and time. A field that fails validation shows the
 // config's own error next to it and cannot be applied; applying restarts both runs from step 0.
 import { useId, useMemo, useState } from 'react';
-import { CONFIG_FIELDS, ConfigError, resolveConfig, type FieldSpec, type PartialRunConfig, type RunConfig, type Section } from '../../model/config.ts';
+import { CONFIG_FIELDS, ConfigError, FIELD_LIST, resolveConfig, type FieldSpec, type PartialRunConfig, type RunConfig, type Section } from '../../model/config.ts';
 import { Panel } from './Panel.tsx';
 import { PRESETS } from '../../model/presets.ts';
 import { modelShape, paramLayout, parameterSpecs } from '../../model/params.ts';
@@ -23,6 +23,8 @@ interface Props {
   tokensPerSecond: number;
   disabled: boolean;
   onApply: (config: PartialRunConfig) => Promise<void>;
+  /** applies a change of fields that need no restart (the evaluation schedule) to the run in progress */
+  onApplyLive: (schedule: Pick<RunConfig['eval'], 'every' | 'early'>) => Promise<void>;
 }
 
 /** Bytes of GPU memory of one model (parameters, gradients, AdamW moments, activations), roughly. */
@@ -51,7 +53,7 @@ function formatDuration(s: number): string {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
-export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onApply }: Props) {
+export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onApply, onApplyLive }: Props) {
   const id = useId();
   const [draft, setDraft] = useState<RunConfig>(current);
   const [busy, setBusy] = useState(false);
@@ -68,6 +70,9 @@ export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onA
     }
   }, [draft, vocabSize]);
   const changed = JSON.stringify(draft) !== JSON.stringify(current);
+  // the config table says which fields need both runs rebuilt; the others apply to the run in progress
+  const needsRestart = FIELD_LIST.some(({ section, name, spec }) => spec.restart &&
+    JSON.stringify((draft[section] as Record<string, unknown>)[name]) !== JSON.stringify((current[section] as Record<string, unknown>)[name]));
 
   const set = (section: keyof RunConfig, field: string, value: unknown) => {
     setDraft((d) => ({ ...d, [section]: { ...d[section], [field]: value } }));
@@ -75,7 +80,8 @@ export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onA
   const input = (section: Section, field: string, spec: FieldSpec, label: string) => {
     const value = (draft[section] as unknown as Record<string, unknown>)[field];
     const bad = check.error?.field === `${section}.${field}`;
-    const common = { disabled, title: spec.help, 'aria-invalid': bad, 'aria-describedby': bad ? `${id}-err` : undefined };
+    // while training, only the fields that apply to the run in progress stay editable
+    const common = { disabled: disabled && spec.restart, title: spec.help, 'aria-invalid': bad, 'aria-describedby': bad ? `${id}-err` : undefined };
     if (spec.kind === 'bool') return <input type="checkbox" checked={value as boolean} onChange={(e) => set(section, field, e.target.checked)} {...common} />;
     if (spec.kind === 'enum') {
       return (
@@ -109,7 +115,8 @@ export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onA
     setBusy(true);
     setApplyError(null);
     try {
-      await onApply(check.resolved);
+      if (needsRestart) await onApply(check.resolved);
+      else await onApplyLive({ every: check.resolved.eval.every, early: check.resolved.eval.early });
     } catch (e) {
       setApplyError(`${(e as Error).message}. The runs in use did not change.`);
     } finally {
@@ -152,10 +159,14 @@ export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onA
             : ' time: train a few steps to measure the speed'}
         </p>
       )}
-      <button onClick={apply} disabled={disabled || busy || !check.resolved || !changed}>
-        {busy ? 'Restarting…' : 'Apply (restarts both runs from step 0)'}
+      <button onClick={apply} disabled={(disabled && needsRestart) || busy || !check.resolved || !changed}>
+        {busy ? 'Applying…' : changed && !needsRestart ? 'Apply (training continues)' : 'Apply (restarts both runs from step 0)'}
       </button>
-      {changed && !check.error && <span className="note"> Changes take effect when applied: both runs restart from step 0.</span>}
+      {changed && !check.error && (
+        <span className="note">{needsRestart
+          ? ' Changes take effect when applied: both runs restart from step 0.'
+          : ' The evaluation schedule changes for the run in progress; training itself is unchanged.'}</span>
+      )}
       {applyError && <div className="error" role="alert">{applyError}</div>}
     </Panel>
   );

@@ -4,7 +4,7 @@
 import { startTransition, useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
 import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, RunName, SampleOptions, TextSample, TrainerApi } from '../../train/protocol.ts';
-import type { PartialRunConfig } from '../../model/config.ts';
+import type { PartialRunConfig, RunConfig } from '../../model/config.ts';
 import { PRESETS } from '../../model/presets.ts';
 import type { LoadedRun, SavedCheckpoint, SavedRunMeta } from '../../store/runStore.ts';
 import type { RecordedState } from '../../store/recorder.ts';
@@ -40,7 +40,9 @@ export type PairAction =
   /** a run loaded a checkpoint of `step` and continues from there */
   | { type: 'imported'; run: RunName; step: number }
   | { type: 'checkpoint'; checkpoint: SavedCheckpoint }
-  | { type: 'probe'; probe: Pair<ProbeRecord[]> | null };
+  | { type: 'probe'; probe: Pair<ProbeRecord[]> | null }
+  /** the evaluation schedule changed for the pair in training */
+  | { type: 'config'; config: RunConfig };
 
 const emptyPair = <T>(): Pair<T[]> => ({ ntp: [], nitp: [] });
 const emptyRecord = (): RecordedState => ({ history: emptyPair(), evals: emptyPair(), checkpoint: null });
@@ -90,6 +92,8 @@ export function pairReducer(state: PairState, action: PairAction): PairState {
       return { ...state, recorded: { ...old, checkpoint: action.checkpoint } };
     case 'probe':
       return { ...state, probe: action.probe };
+    case 'config':
+      return state.info ? { ...state, config: action.config, info: { ...state.info, config: action.config } } : state;
   }
 }
 
@@ -227,6 +231,9 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     reset: () => restart(state.config, state.uploadText),
     // the panel's config carries the data in use (its draft starts from the resolved config)
     applyConfig: (next: PartialRunConfig) => restart(next, state.uploadText),
+    applyEvalSchedule: async (schedule: Pick<RunConfig['eval'], 'every' | 'early'>) => {
+      if (api) act({ type: 'config', config: await api.setEvalSchedule(schedule) });
+    },
     applyData: (choice: DataChoice) => restart({ ...state.config, data: choice.data }, choice.uploadText),
     resume,
     runProbe,
