@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the lab and its tests need on a fresh Debian machine: npm packages (npm ci) and,
-# when missing, Debian's chromium (its SwiftShader is the software WebGPU) and the Vulkan loader.
+# when missing, Debian's chromium (its SwiftShader is the software WebGPU), the Vulkan loader and
+# python3-torch (PyTorch, for the tests of the PyTorch export).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,8 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || need_apt+=(chromium)
 ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' || need_apt+=(libvulkan1)
+# PyTorch, for train.py's equivalence tests (src/export/pytorch.test.ts); NITP_PYTHON may name another python with torch
+"${NITP_PYTHON:-/usr/bin/python3}" -c 'import torch' 2>/dev/null || need_apt+=(python3-torch)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing ${need_apt[*]} with apt-get ..."
