@@ -94,7 +94,7 @@ describe('teaching mode', () => {
       await expect.poll(() => tour.getByTestId('tour-text').textContent(), { timeout: 60_000 }).toMatch(/Before any update \(step 0\)/);
       expect(await page.locator('.sidebar').isVisible()).toBe(false);
       // the rank chart is on the first screen, wide, and its text is large enough for a projector
-      const rank = page.getByRole('img', { name: /^Effective rank/ });
+      const rank = page.getByRole('img', { name: /^Effective rank of/ }).first();
       const box = (await rank.boundingBox())!;
       expect(box.y + box.height / 2).toBeLessThan(height);
       expect(box.width).toBeGreaterThan(width * 0.4);

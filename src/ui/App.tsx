@@ -110,7 +110,8 @@ export function App() {
         </div>
       </header>
       {engine.error && <div className="error page-error" role="alert">{engine.error}</div>}
-      {shared && info && (!reloaded || shared.notices.length > 0) && (
+      {/* a presenter opened the link on purpose: only what could not be read is worth the screen */}
+      {shared && info && (!reloaded || shared.notices.length > 0) && (!present || shared.notices.length > 0) && (
         <SharedNotice config={resolveConfig(shared.config)} shared={shared}
           own={JSON.stringify(info.config) === JSON.stringify(resolveConfig(shared.config)) ? own : null}
           canRun={!running && (last?.step ?? 0) < steps} onRun={engine.start} />

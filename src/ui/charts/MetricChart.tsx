@@ -200,8 +200,8 @@ export function MetricChart({
       {annotations.filter((a) => Number.isFinite(a.value) && (!logY || a.value > 0)).map((a, i) => {
         const ax = x(a.step);
         const ay = y(a.value);
-        // labels alternate above and below the point, and flip left near the right edge
-        const dy = i % 2 === 0 ? -10 : 18;
+        // labels alternate above and below the point (below when it is near the top), and flip left near the right edge
+        const dy = i % 2 === 0 && ay - margin.top > 24 ? -10 : 18;
         const anchor = ax > (margin.left + plotRight) / 2 ? 'end' : 'start';
         return (
           <g key={`note-${a.label}`} className="annotation" data-testid="annotation" data-step={a.step} data-value={a.value}>
