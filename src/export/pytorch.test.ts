@@ -8,7 +8,7 @@
 // Needs python3 with PyTorch (Debian: apt-get install python3-torch; scripts/ensure-deps.sh
 // installs it). Nothing is skipped: without it every test here fails and says how to install.
 // NITP_PYTHON picks the interpreter; otherwise the first of python3, /usr/bin/python3 with torch.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,9 +151,16 @@ const TINY = {
   eval: { every: 8, sequences: 8, early: { every: 2, until: 4 } },
 };
 
+const roots: string[] = [];
+function scratch(prefix: string): string {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  roots.push(root);
+  return root;
+}
+
 /** A lab CLI run of `config` with its batches saved, exported for PyTorch. */
 async function labRun(config: object, extra: string[] = []): Promise<{ lab: string; pydir: string; root: string }> {
-  const root = mkdtempSync(join(tmpdir(), 'nitp-pytorch-'));
+  const root = scratch('nitp-pytorch-');
   const lab = join(root, 'lab');
   writeFileSync(join(root, 'config.json'), JSON.stringify(config));
   expect(await trainMain(['--config', join(root, 'config.json'), '--out', lab, '--save-batches', ...extra])).toBe(0);
@@ -181,13 +188,16 @@ describe('train.py (npm run export:pytorch) against the lab', () => {
   beforeAll(() => {
     python = findPython();
   });
+  afterAll(() => {
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
+  });
 
   it('finds python3 with PyTorch and gloo', () => {
     const p = py();
     console.log(`python: ${p.exe}, PyTorch ${p.version}${p.torchrunFlags.length ? ` (torchrun ${p.torchrunFlags.join(' ')})` : ''}`);
   });
 
-  it('NTP (λ = 0): the same steps and evaluations; OUT is laid out like the CLI run', async () => {
+  it('NTP (λ = 0): the same steps and evaluations; OUT is laid out like the CLI run', { timeout: 300_000 }, async () => {
     py();
     const { lab, pydir, root } = await labRun({ ...TINY, nitp: { lambda: 0 } });
     const out = join(root, 'out');
@@ -202,7 +212,7 @@ describe('train.py (npm run export:pytorch) against the lab', () => {
     expect(pyFinal.metadata).toEqual(labFinal.metadata);
   });
 
-  it('default NITP: on the saved batches, on the lab\'s own sampler, and resumed both ways with no tensor changed', async () => {
+  it('default NITP: on the saved batches, on the lab\'s own sampler, and resumed both ways with no tensor changed', { timeout: 300_000 }, async () => {
     py();
     const { lab, pydir, root } = await labRun({ ...TINY, train: { ...TINY.train, steps: 30 } }, ['--checkpoint-every', '15']);
     const out = join(root, 'out');
@@ -261,7 +271,7 @@ describe('train.py (npm run export:pytorch) against the lab', () => {
     expectSameRun(accum, lab, 'default NITP, 4 micro-batches of 2');
   });
 
-  it('ablations: head none, shift current, mse, target layer 2, untied, cosine schedule, on a synthetic task', async () => {
+  it('ablations: head none, shift current, mse, target layer 2, untied, cosine schedule, on a synthetic task', { timeout: 300_000 }, async () => {
     py();
     const { lab, pydir, root } = await labRun({
       ...TINY,
@@ -275,7 +285,7 @@ describe('train.py (npm run export:pytorch) against the lab', () => {
     expectSameMetrics(out, lab, range(1, 20), 'head none + shift current + mse');
   });
 
-  it('ablations: stopGrad false with smoothl1 into layer 0; the generic cosine regularizer without clipping', async () => {
+  it('ablations: stopGrad false with smoothl1 into layer 0; the generic cosine regularizer without clipping', { timeout: 300_000 }, async () => {
     py();
     const a = await labRun({ ...TINY, nitp: { stopGrad: false, loss: 'smoothl1', targetLayer: 0 }, train: { ...TINY.train, weightDecay: 0.2 } });
     runPython([join(a.pydir, 'train.py'), '--out', join(a.root, 'out'), '--batches', join(a.pydir, 'batches.safetensors'), '--device', 'cpu']);
@@ -285,9 +295,9 @@ describe('train.py (npm run export:pytorch) against the lab', () => {
     expectSameMetrics(join(b.root, 'out'), b.lab, range(1, 20), 'generic-cosine, no clipping');
   });
 
-  it('prepare-data gives the tokens and tokenizer the lab trains on for the same file, and train.py trains on them', async () => {
+  it('prepare-data gives the tokens and tokenizer the lab trains on for the same file, and train.py trains on them', { timeout: 300_000 }, async () => {
     py();
-    const root = mkdtempSync(join(tmpdir(), 'nitp-prepare-'));
+    const root = scratch('nitp-prepare-');
     const textFile = join(root, 'corpus.txt');
     const brown = await nodeCorpusSource().readText('brown-v2/train.txt');
     writeFileSync(textFile, brown.slice(0, 200_000).replace(/\n/g, '\r\n')); // line ends are normalised like an upload

@@ -934,7 +934,7 @@ def main(argv):
             record = evaluate(raw_model, eval_tokens, pairs, micro, device, autocast)
             raw_model.train()
             emit({'step': step, 'eval': record})
-            if is_eval_step(cfg, step) and step == t['steps']:
+            if step == t['steps']:
                 say(f'validation at step {step}: ntp {record["valNtp"]:.4f}' +
                     (f' nitp {record["valNitp"]:.4f}' if record['valNitp'] is not None else ''))
         if ddp:
