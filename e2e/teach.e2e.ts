@@ -47,12 +47,12 @@ describe('teaching mode', () => {
     const start = Number((await tour.getByTestId('tour-text').textContent())!.match(/use ([\d.]+) of the 64/)![1]);
     expect(start).toBeGreaterThan(16); // a round cloud: well over a quarter of d
 
-    // keyboard only: Next, a prediction (Space on a radio), Next, then "Train and watch"
+    // keyboard only: Next, a prediction (Tab into the radio group, arrows choose), Next, then "Train and watch"
     expect(await tabTo(page, /Next tour step/)).toBe(true);
     await page.keyboard.press('Enter');
     await expect.poll(() => tour.locator('h2').textContent()).toMatch(/2\/6: Predict/);
-    expect(await tabTo(page, /collapse/)).toBe(true);
-    await page.keyboard.press('Space');
+    expect(await tabTo(page, / rise$/)).toBe(true);
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
     expect(await tour.getByLabel('It collapses to a few directions.').isChecked()).toBe(true);
     expect(await tabTo(page, /Next tour step/)).toBe(true);
     await page.keyboard.press('Enter');

@@ -96,6 +96,9 @@ export interface EngineInfo {
   initialEval: Pair<EvalRecord>;
 }
 
+/** What the page shows about a pair besides its metrics, whether it trains here or came from a run file. */
+export type PairInfo = Omit<EngineInfo, 'initialEval'>;
+
 export interface InitOptions {
   /** the validated text of the file the config's data.upload names */
   uploadText?: string;

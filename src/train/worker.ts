@@ -5,32 +5,15 @@ import { requestGpu, type GpuContext } from '../gpu/device.ts';
 import { isEvalStep, resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
 import { Trainer } from './trainer.ts';
 import { checkCheckpointFits, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
-import { Evaluator } from './evaluator.ts';
-import { DivergenceError, trainLoop } from './loop.ts';
+import { DivergenceError, trainLoop, type LoopRun } from './loop.ts';
+import { buildPair, destroyPair, pairInfo } from './pair.ts';
 import { generate, type SamplingOptions } from './generate.ts';
 import { loadDataset } from '../data/runData.ts';
 import { fetchCorpusSource } from '../data/corpus.ts';
-import { TextDataset, type Dataset } from '../data/dataset.ts';
 import { IdbBpeCache } from '../data/bpeCache.ts';
 import { RUNS, type EngineInfo, type InitOptions, type MetricsBatch, type Pair, type RunName, type SampleOptions, type TextSample, type TrainerApi } from './protocol.ts';
 
-interface Run {
-  trainer: Trainer;
-  evaluator: Evaluator;
-}
-
-/** (V) relative token frequencies of the training text (or of the evaluation batch for generated data). */
-function tokenFrequency(data: Dataset, V: number, evalTokens: Int32Array): Float64Array {
-  const tokens = data instanceof TextDataset ? data.tokens('train') : evalTokens;
-  const counts = new Float64Array(V);
-  for (let i = 0; i < tokens.length; i++) counts[tokens[i]]++;
-  for (let v = 0; v < V; v++) counts[v] /= tokens.length;
-  return counts;
-}
-
-function mapPair<T>(f: (name: RunName) => T): Pair<T> {
-  return { ntp: f('ntp'), nitp: f('nitp') };
-}
+type Run = LoopRun;
 
 /** A run's weights and AdamW moments now, as safetensors with config, step and tokenizer. */
 async function checkpointOf(trainer: Trainer): Promise<Uint8Array> {
@@ -67,11 +50,7 @@ class WorkerEngine implements TrainerApi {
     const data = await loadDataset(config, fetchCorpusSource(), {
       uploadText: options.uploadText, onProgress, bpeCache: new IdbBpeCache(),
     });
-    const configs: Pair<RunConfig> = { ntp: { ...config, nitp: { ...config.nitp, lambda: 0 } }, nitp: config };
-    const runs = mapPair((name) => {
-      const trainer = new Trainer(gpu, configs[name], data);
-      return { trainer, evaluator: new Evaluator(trainer) };
-    });
+    const runs = buildPair(gpu, config, data);
     this.destroyRuns();
     this.runs = runs;
     this.reportedStep = 0;
@@ -80,27 +59,8 @@ class WorkerEngine implements TrainerApi {
       this.lost = `The GPU device was lost (${info.reason}: ${info.message}); training stopped after step ${this.reportedStep}. ` +
         'The metrics so far are kept; reload the page to start again.';
     });
-    const trainer = runs.nitp.trainer;
-    const V = trainer.shape.V;
     const initialEval = { ntp: await runs.ntp.evaluator.evaluate(), nitp: await runs.nitp.evaluator.evaluate() };
-    const evalSet = trainer.evaluationSet;
-    return {
-      config,
-      adapter: gpu.description,
-      parameters: mapPair((name) => runs[name].trainer.layout.count),
-      vocabSize: V,
-      vocab: Array.from({ length: V }, (_, id) => data.tokenizer.decode([id])),
-      tokenFrequency: tokenFrequency(data, V, evalSet.tokens),
-      evalBatch: { B: config.eval.sequences, T: trainer.shape.T, tokens: evalSet.tokens, tags: evalSet.tags },
-      tokensPerStep: trainer.model.B * trainer.shape.T,
-      trainTokens: data.trainTokens,
-      valTokens: data.valTokens,
-      dataSummary: data.summary,
-      tagged: data.tagged,
-      lossFloor: data.lossFloor(config.model.contextLength),
-      tokenizerNote: (data.tokenizer as { note?: string }).note ?? null,
-      initialEval,
-    };
+    return { ...pairInfo(runs, data, gpu.description), initialEval };
   }
 
   /** Both runs; throws with the reason when there are none. */
@@ -226,10 +186,7 @@ class WorkerEngine implements TrainerApi {
 
   private destroyRuns(): void {
     if (!this.runs) return;
-    for (const name of RUNS) {
-      this.runs[name].evaluator.destroy();
-      this.runs[name].trainer.destroy();
-    }
+    destroyPair(this.runs);
     this.runs = null;
   }
 }

@@ -1,6 +1,6 @@
 // App.tsx: the lab page. Training runs in a Web Worker behind useEngine; this component lays out
 // the controls, the settings panels and the charts of what comes back.
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { DEFAULT_CONFIG, resolveConfig, type DataConfig, type PartialRunConfig } from '../model/config.ts';
 import { decodeExperiment, type SharedExperiment } from '../share/url.ts';
 import { RunStore, idbStore } from '../store/runStore.ts';
@@ -19,6 +19,8 @@ import { useOverlays } from './hooks/useOverlays.ts';
 import { useRunRecorder } from './hooks/useRunRecorder.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { SamplesPanel } from './SamplesPanel.tsx';
+import { RunFilesPanel, openDropped } from './controls/RunFilesPanel.tsx';
+import type { RunFileContent } from '../share/runFile.ts';
 import { TeachPanel } from './teach/TeachPanel.tsx';
 import { useTour } from './teach/useTour.ts';
 import type { LayerId } from '../train/protocol.ts';
@@ -82,19 +84,36 @@ export function App() {
   // presenter mode zooms the charts: a narrower coordinate system drawn at full width scales text and lines up
   const zoom = present ? Math.max(1.15, width / 1100) : 1;
   const chartWidth = Math.round(width / zoom);
+  const viewing = engine.viewing;
+  // the pair on the page, as a run file would hold it
+  const content = useMemo<RunFileContent | null>(() => info && {
+    info, fingerprint: own, created: new Date().toISOString(), history, evals: engine.recorded.evals, probe: engine.probe,
+    samples: engine.samples, checkpoint: engine.recorded.checkpoint,
+  }, [info, own, history, engine.recorded, engine.probe, engine.samples]);
+  const [dropNote, setDropNote] = useState<{ text: string; error: boolean } | null>(null);
+  const onDrop = (e: DragEvent) => {
+    if (!e.dataTransfer.types.includes('Files')) return;
+    e.preventDefault();
+    if (running) return setDropNote({ text: 'Pause training before opening a run.', error: true });
+    openDropped(e.dataTransfer.items, engine.view).then(
+      (text) => setDropNote({ text, error: false }),
+      (err: Error) => setDropNote({ text: `${err.message}. Nothing on the page changed.`, error: true }),
+    );
+  };
+  const live = !viewing; // the controls act on the pair in the worker only while it is the one shown
   const defaultPrompt = info ? Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('') : '';
   return (
-    <div className={present ? 'app present' : 'app'}>
+    <div className={present ? 'app present' : 'app'} onDragOver={(e) => { if (e.dataTransfer.types.includes('Files')) e.preventDefault(); }} onDrop={onDrop}>
       <header className="topbar">
         <div className="brand">
           <h1>NITP Lab</h1>
           <p className="sub">Train a small GPT on your GPU with next-token prediction plus Next Implicit Token Prediction.</p>
         </div>
         <div className="controls">
-          <button className="primary" onClick={engine.start} disabled={!info || running}>Train</button>
+          <button className="primary" onClick={engine.start} disabled={!info || !engine.api || running || !live}>Train</button>
           <button onClick={engine.pause} disabled={!running}>Pause</button>
-          <button onClick={engine.stepOnce} disabled={!info || running}>Step</button>
-          <button onClick={engine.reset} disabled={!info || running} title="Start both runs again from step 0 with the same settings">Reset</button>
+          <button onClick={engine.stepOnce} disabled={!info || !engine.api || running || !live}>Step</button>
+          <button onClick={engine.reset} disabled={!info || !engine.api || running || !live} title="Start both runs again from step 0 with the same settings">Reset</button>
           <button onClick={() => setTeaching((t) => !t)} aria-pressed={teaching} title="A guided tour of representation collapse, bound to this run">Teach</button>
           <progress max={steps} value={last?.step ?? 0} aria-label="training progress" />
           <CopyLinkButton />
@@ -110,6 +129,14 @@ export function App() {
         </div>
       </header>
       {engine.error && <div className="error page-error" role="alert">{engine.error}</div>}
+      {viewing && (
+        <div className="viewing page-error" role="status" data-testid="viewing">
+          Showing <b>{viewing.name}</b> ({viewing.kind}), read-only: nothing here trains.{' '}
+          {engine.api && <button onClick={engine.runViewedLive}>Train this config here</button>}{' '}
+          {engine.api && <button onClick={engine.unview}>Back to the live run</button>}
+        </div>
+      )}
+      {dropNote && <div className={dropNote.error ? 'error page-error' : 'note page-error'} role={dropNote.error ? 'alert' : 'status'} data-testid="drop-note">{dropNote.text}</div>}
       {/* a presenter opened the link on purpose: only what could not be read is worth the screen */}
       {shared && info && (!reloaded || shared.notices.length > 0) && (!present || shared.notices.length > 0) && (
         <SharedNotice config={resolveConfig(shared.config)} shared={shared}
@@ -120,10 +147,14 @@ export function App() {
         <aside className="sidebar" aria-label="Settings">
           {info && (
             <>
-              <p className="sub" data-testid="engine-info">
-                Two models trained in lock-step on the same batches from the same initial weights: NTP ({info.parameters.ntp.toLocaleString('en-US')} parameters)
-                and NTP + NITP ({info.parameters.nitp.toLocaleString('en-US')}, the NITP head included) · vocabulary {info.vocabSize} · {info.adapter}
-              </p>
+              {live ? (
+                <p className="sub" data-testid="engine-info">
+                  Two models trained in lock-step on the same batches from the same initial weights: NTP ({info.parameters.ntp.toLocaleString('en-US')} parameters)
+                  and NTP + NITP ({info.parameters.nitp.toLocaleString('en-US')}, the NITP head included) · vocabulary {info.vocabSize} · {info.adapter}
+                </p>
+              ) : (
+                <p className="sub" data-testid="view-info">A run trained elsewhere, on {info.adapter}. Its settings are below; applying them trains them here.</p>
+              )}
               <ConfigPanel key={JSON.stringify(info.config)} current={info.config} vocabSize={info.vocabSize}
                 tokensPerSecond={tokensPerSecond} disabled={running} onApply={engine.applyConfig} onApplyLive={engine.applyEvalSchedule} />
               <DataPanel current={info.config.data as DataConfig} contextLength={info.config.model.contextLength} disabled={running} onApply={engine.applyData} />
@@ -146,14 +177,15 @@ export function App() {
                   <p data-testid="loss-floor">Ideal loss for this task: {info.lossFloor.toFixed(3)} nats/token (the dashed line on the loss chart).</p>
                 )}
               </div>
-              <GenerationPanel engine={engine.api} disabled={running} defaultPrompt={defaultPrompt} />
+              <GenerationPanel engine={live ? engine.api : null} disabled={running} defaultPrompt={defaultPrompt} />
             </>
           )}
           <RunsPanel store={runStore} currentId={recording.currentId} overlayIds={overlayIds}
             problem={recording.problem} busy={!info || running} onResume={async (id) => engine.resume(await runStore.load(id))}
             onToggleOverlay={toggleOverlay} onRetry={() => recording.retry(engine.recorded)} />
+          <RunFilesPanel content={content} onOpen={engine.view} disabled={running} />
           {info && (
-            <FilesPanel engine={engine.api} info={info} history={history} evals={evals} running={running} onImported={engine.onImported} />
+            <FilesPanel engine={live ? engine.api : null} info={info} history={history} evals={evals} running={running} onImported={engine.onImported} />
           )}
         </aside>
         <main ref={mainRef} className="content">
@@ -183,7 +215,7 @@ export function App() {
           {info && (
             <ErrorBoundary view="text samples">
               <SamplesPanel key={JSON.stringify(info.config)} samples={engine.samples} defaultPrompt={defaultPrompt} totalSteps={steps}
-                disabled={running} onOptions={engine.setSampling} />
+                disabled={running || !live} onOptions={engine.setSampling} />
             </ErrorBoundary>
           )}
           {info && (

@@ -149,6 +149,7 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, widt
         {heatmaps('erank', 'effective rank', 'viridis')}
         {heatmaps('anisotropy', 'anisotropy', 'magma')}
       </div>
+      {latest.ntp?.layers.length && latest.nitp?.layers.length && spectrum(latest.ntp).spectrum.length > 0 && spectrum(latest.nitp).spectrum.length > 0 ? (
       <div className="chart-block">
         <p className="explain">
           The <b>eigenvalue spectrum</b> of the final hidden states now, largest first, each as a share of the total variance
@@ -161,6 +162,9 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, widt
           </Exportable>
         </ErrorBoundary>
       </div>
+      ) : (
+        <p className="note" data-testid="no-spectrum">The eigenvalue spectrum is not in this run's record (a command-line run keeps rank and anisotropy only).</p>
+      )}
     </section>
   );
 });

@@ -1,7 +1,7 @@
 // LossesPanel.tsx: the losses of both models over training — training and held-out next-token
 // loss of each, the NITP model's NITP and total loss, and saved runs drawn over them.
 import { useState } from 'react';
-import type { EngineInfo, EvalRecord, Pair, StepMetrics } from '../train/protocol.ts';
+import type { PairInfo, EvalRecord, Pair, StepMetrics } from '../train/protocol.ts';
 import { DEFAULT_CONFIG } from '../model/config.ts';
 import { MetricChart, type MetricSeries } from './charts/MetricChart.tsx';
 import { Exportable } from './Exportable.tsx';
@@ -9,7 +9,7 @@ import { AUX_COLOR, RUN_COLORS, TOTAL_COLOR } from './colors.ts';
 import type { Overlay } from './hooks/useOverlays.ts';
 
 interface Props {
-  info: EngineInfo | null;
+  info: PairInfo | null;
   history: Pair<StepMetrics[]>;
   evals: Pair<EvalRecord[]>;
   overlays: readonly Overlay[];

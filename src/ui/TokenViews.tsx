@@ -8,13 +8,13 @@ import { ProbeChart } from './charts/ProbeChart.tsx';
 import { robustSymmetricDomain } from './charts/pcaDomain.ts';
 import { tokenContext } from './charts/tokenContext.ts';
 import type { ColorBy, ScatterLabels } from './charts/pcaColors.ts';
-import type { EngineInfo, EvalRecord, Pair, ProbeRecord } from '../train/protocol.ts';
+import type { PairInfo, EvalRecord, Pair, ProbeRecord } from '../train/protocol.ts';
 import { AUX_COLOR, RUN_COLORS } from './colors.ts';
 import { Exportable } from './Exportable.tsx';
 import { ErrorBoundary } from './ErrorBoundary.tsx';
 
 interface Props {
-  info: EngineInfo;
+  info: PairInfo;
   evals: Pair<EvalRecord[]>;
   probe: Pair<ProbeRecord[]> | null;
   probing: boolean;
@@ -23,7 +23,7 @@ interface Props {
 }
 
 /** Per batch row b*T + t: the input token's tag, training count and position. */
-function scatterLabels(info: EngineInfo): ScatterLabels {
+function scatterLabels(info: PairInfo): ScatterLabels {
   const { B, T, tokens, tags } = info.evalBatch;
   const total = Number.isFinite(info.trainTokens) ? info.trainTokens : B * T;
   const pos = tags ? new Uint8Array(B * T) : null;
@@ -54,6 +54,17 @@ export const TokenViews = memo(function TokenViews({ info, evals, probe, probing
   }, [evals, centred]);
   const count = evals.nitp.length;
   if (count === 0) return null;
+  if (evals.ntp.length !== count || evals.nitp[count - 1].pca.rows.length === 0 || info.vocab.length === 0) {
+    return (
+      <section className="geometry" aria-label="Token views">
+        <h2>Tokens in hidden-state space</h2>
+        <p className="note" data-testid="no-token-views">
+          The PCA snapshots and the tokens they show are not in this run's record (a command-line run keeps rank and anisotropy
+          only; a single run has no partner to compare). Nothing is drawn rather than something invented.
+        </p>
+      </section>
+    );
+  }
   const index = scrub === null ? count - 1 : Math.min(scrub, count - 1);
   const shown = { ntp: evals.ntp[index], nitp: evals.nitp[index] };
   const { T, tokens } = info.evalBatch;

@@ -4,13 +4,13 @@
 import { useState } from 'react';
 import type * as Comlink from 'comlink';
 import { Panel } from './Panel.tsx';
-import type { EngineInfo, EvalRecord, Pair, RunName, StepMetrics, TrainerApi } from '../../train/protocol.ts';
+import type { PairInfo, EvalRecord, Pair, RunName, StepMetrics, TrainerApi } from '../../train/protocol.ts';
 import { metricsCsv, metricsJson } from '../../share/exportMetrics.ts';
 import { downloadBlob } from '../chartExport.ts';
 
 interface Props {
   engine: Comlink.Remote<TrainerApi> | null;
-  info: EngineInfo;
+  info: PairInfo;
   history: Pair<StepMetrics[]>;
   evals: Pair<EvalRecord[]>;
   /** training is running: checkpoints wait for a pause */

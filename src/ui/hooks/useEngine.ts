@@ -3,7 +3,8 @@
 // from the first start, Reset, new settings or data, and a resumed run.
 import { startTransition, useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import * as Comlink from 'comlink';
-import type { EngineInfo, EvalRecord, MetricsBatch, Pair, ProbeRecord, RunName, SampleOptions, TextSample, TrainerApi } from '../../train/protocol.ts';
+import type { EngineInfo, EvalRecord, MetricsBatch, Pair, PairInfo, ProbeRecord, RunName, SampleOptions, TextSample, TrainerApi } from '../../train/protocol.ts';
+import type { RunFileContent } from '../../share/runFile.ts';
 import type { PartialRunConfig, RunConfig } from '../../model/config.ts';
 import { PRESETS } from '../../model/presets.ts';
 import type { LoadedRun, SavedCheckpoint, SavedRunMeta } from '../../store/runStore.ts';
@@ -18,7 +19,11 @@ export interface PairState {
   /** what Reset and the data panel start from (a link's config may be partial) */
   config: PartialRunConfig;
   uploadText: string | undefined;
-  info: EngineInfo | null;
+  info: PairInfo | null;
+  /** a run opened from a file, a CLI folder or the gallery, shown read-only; null for the pair training here */
+  viewing: { name: string; kind: ViewKind } | null;
+  /** while viewing: the live pair's page state, put back by 'unview' (the worker kept the pair itself) */
+  live: Pick<PairState, 'info' | 'recorded' | 'evals' | 'probe' | 'samples'> | null;
   /** everything measured so far: what the recorder saves */
   recorded: RecordedState;
   /** the evaluations the views draw; they follow recorded.evals in a transition */
@@ -28,6 +33,8 @@ export interface PairState {
   /** text both models wrote during training, oldest first (the last few) */
   samples: TextSample[];
 }
+
+export type ViewKind = 'run file' | 'CLI folder' | 'gallery';
 
 /** Text samples kept on the page. */
 const KEPT_SAMPLES = 8;
@@ -42,14 +49,17 @@ export type PairAction =
   | { type: 'checkpoint'; checkpoint: SavedCheckpoint }
   | { type: 'probe'; probe: Pair<ProbeRecord[]> | null }
   /** the evaluation schedule changed for the pair in training */
-  | { type: 'config'; config: RunConfig };
+  | { type: 'config'; config: RunConfig }
+  /** a finished run from a file, shown instead of the live pair (which stays in the worker) */
+  | { type: 'view'; content: RunFileContent; name: string; kind: ViewKind }
+  | { type: 'unview' };
 
 const emptyPair = <T>(): Pair<T[]> => ({ ntp: [], nitp: [] });
 const emptyRecord = (): RecordedState => ({ history: emptyPair(), evals: emptyPair(), checkpoint: null });
 const upTo = <T extends { step: number }>(xs: T[], step: number) => xs.filter((x) => x.step <= step);
 
 export function initialPairState(config: PartialRunConfig): PairState {
-  return { config, uploadText: undefined, info: null, recorded: emptyRecord(), evals: emptyPair(), probe: null, tokensPerSecond: 0, samples: [] };
+  return { config, uploadText: undefined, info: null, viewing: null, live: null, recorded: emptyRecord(), evals: emptyPair(), probe: null, tokensPerSecond: 0, samples: [] };
 }
 
 export function pairReducer(state: PairState, action: PairAction): PairState {
@@ -59,7 +69,7 @@ export function pairReducer(state: PairState, action: PairAction): PairState {
       // a new pair starts with its step-0 evaluation: the geometry before any update
       const recorded = action.saved ?? { ...emptyRecord(), evals: { ntp: [action.info.initialEval.ntp], nitp: [action.info.initialEval.nitp] } };
       // evaluations come with their pair's info at once: a view never sees one pair's info with another's evaluations
-      return { config: action.config, uploadText: action.uploadText, info: action.info, recorded, evals: recorded.evals, probe: null, tokensPerSecond: 0, samples: [] };
+      return { config: action.config, uploadText: action.uploadText, info: action.info, viewing: null, live: null, recorded, evals: recorded.evals, probe: null, tokensPerSecond: 0, samples: [] };
     }
     case 'metrics': {
       const { steps, eval: e, checkpoint, tokensPerSecond, sample } = action.batch;
@@ -94,6 +104,15 @@ export function pairReducer(state: PairState, action: PairAction): PairState {
       return { ...state, probe: action.probe };
     case 'config':
       return state.info ? { ...state, config: action.config, info: { ...state.info, config: action.config } } : state;
+    case 'view': {
+      const { content } = action;
+      const recorded = { history: content.history, evals: content.evals, checkpoint: content.checkpoint };
+      // `config` stays the live pair's: Reset and the data panel go back to it
+      const live = state.live ?? { info: state.info, recorded: state.recorded, evals: state.recorded.evals, probe: state.probe, samples: state.samples };
+      return { ...state, info: content.info, viewing: { name: action.name, kind: action.kind }, live, recorded, evals: recorded.evals, probe: content.probe, tokensPerSecond: 0, samples: content.samples };
+    }
+    case 'unview':
+      return state.live ? { ...state, ...state.live, viewing: null, live: null } : state;
   }
 }
 
@@ -115,7 +134,8 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
 
   const act = useCallback((action: PairAction) => {
     const next = pairReducer(latest.current, action);
-    if (next.recorded !== latest.current.recorded && next.recorded.history.nitp.length > 0) update(next.recorded);
+    // only the pair training here is saved, never a run shown from a file
+    if (!next.viewing && next.recorded !== latest.current.recorded && next.recorded.history.nitp.length > 0) update(next.recorded);
     latest.current = next;
     dispatch(action);
   }, [update]);
@@ -237,6 +257,12 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     applyData: (choice: DataChoice) => restart({ ...state.config, data: choice.data }, choice.uploadText),
     resume,
     runProbe,
+    /** shows a finished run read-only; the live pair stays in the worker */
+    view: (content: RunFileContent, name: string, kind: ViewKind) => act({ type: 'view', content, name, kind }),
+    /** back to the pair training here, as it was */
+    unview: () => act({ type: 'unview' }),
+    /** trains the viewed run's config here, as a new live pair */
+    runViewedLive: () => (state.info ? restart(state.info.config, undefined) : Promise.resolve()),
     onImported: (run: RunName, step: number) => {
       act({ type: 'imported', run, step });
       showEvals();

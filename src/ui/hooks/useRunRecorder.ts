@@ -2,7 +2,7 @@
 // its own RunRecorder (a fresh id, or a resumed run's stored meta); saves announce themselves to
 // other tabs, and the first one asks the browser to keep the lab's storage.
 import { useCallback, useMemo, useRef, useState } from 'react';
-import type { EngineInfo } from '../../train/protocol.ts';
+import type { PairInfo } from '../../train/protocol.ts';
 import { announceRunsChanged, type RunStore, type SavedRunMeta } from '../../store/runStore.ts';
 import { RunRecorder, type RecordedState, type RecorderProblem } from '../../store/recorder.ts';
 import { presetOf } from '../../model/presets.ts';
@@ -16,7 +16,7 @@ export interface RunRecording {
   /** why saving stopped (training goes on); null while it works */
   problem: RecorderProblem | null;
   /** A new pair: saved under a new id once it has steps, or under `resumed`'s id, after what is stored. */
-  begin(info: EngineInfo, resumed?: SavedRunMeta): void;
+  begin(info: PairInfo, resumed?: SavedRunMeta): void;
   /** Saves `state` in the background (the newest state wins). */
   update(state: RecordedState): void;
   /** Saving again after a problem was fixed: rewrites the whole run. */
@@ -29,7 +29,7 @@ export function useRunRecorder(store: RunStore): RunRecording {
   const [currentId, setCurrentId] = useState<string | null>(null);
   const [problem, setProblem] = useState<RecorderProblem | null>(null);
 
-  const begin = useCallback((info: EngineInfo, resumed?: SavedRunMeta) => {
+  const begin = useCallback((info: PairInfo, resumed?: SavedRunMeta) => {
     const { config, adapter } = info;
     const base = resumed
       ? { id: resumed.id, name: resumed.name, created: resumed.created, config, adapter }
