@@ -807,8 +807,11 @@ def main(argv):
         sys.exit(f'{args.config} does not exist: give the run\'s config with --config FILE (or --resume a checkpoint)')
     if args.steps is not None:
         raw.setdefault('train', {})['steps'] = args.steps
-    for assignment in args.set:
-        set_field(raw, assignment)
+    try:
+        for assignment in args.set:
+            set_field(raw, assignment)
+    except ConfigError as e:
+        sys.exit(f'config: {e}')
     data_info = read_json(os.path.join(args.data, 'data.json'))
     if raw.get('data') is not None and raw['data'] != data_info['data']:
         say(f'training on the data in {args.data}: {js_dumps(data_info["data"])} (the config named {js_dumps(raw["data"])})')
