@@ -24,6 +24,7 @@ import { nodeCorpusSource } from '../data/nodeSource.ts';
 import { FileBpeCache } from '../data/bpeCacheNode.ts';
 import { validateUpload } from '../data/upload.ts';
 import { TRAIN_PY, exportPytorch, parseExportArgs } from './pytorch.ts';
+import { readCliFolder } from '../share/cliRun.ts';
 import { parsePrepareArgs, prepareData } from './prepare.ts';
 
 const INSTALL = 'train.py needs python3 with PyTorch (1.13 or newer). On Debian/Ubuntu: sudo apt-get install -y python3-torch ' +
@@ -210,6 +211,12 @@ describe('train.py (npm run export:pytorch) against the lab', () => {
     const pyFinal = readSafetensors(readFileSync(join(out, 'final.safetensors')));
     expect([...pyFinal.tensors.keys()]).toEqual([...labFinal.tensors.keys()]);
     expect(pyFinal.metadata).toEqual(labFinal.metadata);
+    // the lab's reader of CLI folders reads both alike
+    const folder = (dir: string) => ['config.json', 'metrics.jsonl'].map((name) => ({ path: name, text: readFileSync(join(dir, name), 'utf8') }));
+    const [fromPython, fromLab] = [readCliFolder(folder(out), 'train.py'), readCliFolder(folder(lab), 'lab')];
+    expect(fromPython.info.config).toEqual(fromLab.info.config);
+    expect(fromPython.history.ntp.map((m) => m.step)).toEqual(fromLab.history.ntp.map((m) => m.step));
+    expect(fromPython.evals.ntp.map((e) => [e.step, e.layers.map((l) => l.layer)])).toEqual(fromLab.evals.ntp.map((e) => [e.step, e.layers.map((l) => l.layer)]));
   });
 
   it('default NITP: on the saved batches, on the lab\'s own sampler, and resumed both ways with no tensor changed', { timeout: 300_000 }, async () => {
