@@ -184,3 +184,15 @@ describe('presenter mode in links', () => {
     expect(bad.notices.join()).toMatch(/"present" "yes" must be 1 or 0/);
   });
 });
+
+describe('gallery runs in links', () => {
+  it('open only this site\'s gallery paths', () => {
+    expect(decodeExperiment('?v=2&run=gallery/teaching')!.run).toBe('teaching');
+    expect(encodeExperiment(resolveConfig({}), { run: 'teaching' })).toBe('?v=2&run=gallery%2Fteaching');
+    for (const bad of ['https://evil.example/x.json', 'gallery/../secret', '//evil/gallery/x', 'gallery/A B', 'gallery/']) {
+      const shared = decodeExperiment(`?v=2&run=${encodeURIComponent(bad)}`)!;
+      expect(shared.run).toBeNull();
+      expect(shared.notices.join()).toMatch(/is not one of this site's gallery runs/);
+    }
+  });
+});

@@ -40,6 +40,8 @@ export interface SharedExperiment {
   fingerprint: Fingerprint | null;
   /** presenter mode (`present=1`): the page for a projector — settings hidden, charts and text large */
   present: boolean;
+  /** a gallery run to show (`run=gallery/<id>`), by id; only this site's gallery is ever fetched */
+  run: string | null;
   /** what could not be read, one plain-text sentence each */
   notices: string[];
 }
@@ -69,7 +71,7 @@ function parseEarly(raw: string): unknown {
 const formatValue = (v: unknown) => (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
 
 /** The query string ("?v=1&...") of a config: only fields that differ from the defaults. */
-export function encodeExperiment(config: RunConfig, extra: { preset?: string | null; fingerprint?: Fingerprint | null; present?: boolean } = {}): string {
+export function encodeExperiment(config: RunConfig, extra: { preset?: string | null; fingerprint?: Fingerprint | null; present?: boolean; run?: string | null } = {}): string {
   const q = new URLSearchParams({ v: String(URL_FORMAT_VERSION) });
   const preset = extra.preset ? presetById(extra.preset) : null;
   if (preset) q.set('p', preset.id);
@@ -94,13 +96,14 @@ export function encodeExperiment(config: RunConfig, extra: { preset?: string | n
   }
   if (extra.fingerprint) q.set('fp', `${extra.fingerprint.step}.${extra.fingerprint.hash}`);
   if (extra.present) q.set('present', '1');
+  if (extra.run) q.set('run', `gallery/${extra.run}`);
   return `?${q.toString()}`;
 }
 
 /** Reads a link's query string; null when it carries no experiment (a plain visit). */
 export function decodeExperiment(search: string): SharedExperiment | null {
   const notices: string[] = [];
-  const empty = (): SharedExperiment => ({ config: {}, preset: null, fingerprint: null, present: false, notices });
+  const empty = (): SharedExperiment => ({ config: {}, preset: null, fingerprint: null, present: false, run: null, notices });
   if (search.length > MAX_LINK_CHARS) {
     notices.push(`The link is ${search.length} characters long, more than the ${MAX_LINK_CHARS} a lab link can be; it was ignored.`);
     return empty();
@@ -126,6 +129,7 @@ export function decodeExperiment(search: string): SharedExperiment | null {
   let preset: string | null = null;
   let fingerprint: Fingerprint | null = null;
   let present = false;
+  let run: string | null = null;
   for (const [key, raw] of params) {
     if (raw.length > MAX_VALUE_CHARS) {
       notices.push(`The value of "${key.slice(0, 40)}" is ${raw.length} characters long; it was ignored.`);
@@ -136,6 +140,12 @@ export function decodeExperiment(search: string): SharedExperiment | null {
       const found = presetById(raw);
       if (found) preset = found.id;
       else notices.push(`The preset ${show(raw)} is not one of this lab's presets; the link's own fields are used.`);
+      continue;
+    }
+    if (key === 'run') {
+      const m = /^gallery\/([a-z0-9-]{1,40})$/.exec(raw);
+      if (m) run = m[1];
+      else notices.push(`The link's run ${show(raw)} is not one of this site's gallery runs (run=gallery/<id>); it was not opened.`);
       continue;
     }
     if (key === 'present') {
@@ -192,7 +202,7 @@ export function decodeExperiment(search: string): SharedExperiment | null {
     const config = merged();
     try {
       resolveConfig(config);
-      return { config: config as PartialRunConfig, preset, fingerprint, present, notices };
+      return { config: config as PartialRunConfig, preset, fingerprint, present, run, notices };
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       const culprit = [e.field, ...e.related].find((path) => {

@@ -21,6 +21,8 @@ import { useElementWidth } from './useElementWidth.ts';
 import { SamplesPanel } from './SamplesPanel.tsx';
 import { RunFilesPanel, openDropped } from './controls/RunFilesPanel.tsx';
 import type { RunFileContent } from '../share/runFile.ts';
+import { GalleryPanel, fetchGalleryIndex, fetchGalleryRun } from './controls/GalleryPanel.tsx';
+import { presetOf } from '../model/presets.ts';
 import { TeachPanel } from './teach/TeachPanel.tsx';
 import { useTour } from './teach/useTour.ts';
 import type { LayerId } from '../train/protocol.ts';
@@ -51,7 +53,7 @@ export function App() {
   const [runStore] = useState(() => new RunStore(idbStore()));
   const recording = useRunRecorder(runStore);
   const engine = useEngine(firstConfig, recording);
-  const { overlays, ids: overlayIds, toggle: toggleOverlay } = useOverlays(runStore);
+  const { overlays, ids: overlayIds, toggle: toggleOverlay, setReference } = useOverlays(runStore);
   const [cursorStep, setCursorStep] = useState<number | null>(null);
   const [mainRef, width] = useElementWidth<HTMLElement>(900);
   const [layer, setLayer] = useState<LayerId>('final');
@@ -61,7 +63,7 @@ export function App() {
 
   const { info, history, evals, running, tokensPerSecond } = engine;
   const own = useRunFingerprint(info?.config ?? null, history);
-  useExperimentLink(info?.config ?? null, own, present);
+  useExperimentLink(info?.config ?? null, own, present, engine.viewing?.galleryId ?? null);
   const last = history.nitp.at(-1);
   const steps = info?.config.train.steps ?? DEFAULT_CONFIG.train.steps;
   const tour = useTour(evals, layer, info, teaching, running, engine.pause, setCursorStep);
@@ -101,6 +103,30 @@ export function App() {
     );
   };
   const live = !viewing; // the controls act on the pair in the worker only while it is the one shown
+
+  const openGallery = async (id: string) => {
+    const [content, index] = await Promise.all([fetchGalleryRun(id), fetchGalleryIndex().catch(() => [])]);
+    engine.view(content, `gallery: ${index.find((e) => e.id === id)?.name ?? id}`, 'gallery', id);
+  };
+  // A link to a gallery run opens it; without WebGPU a preset link opens that preset's gallery run
+  // (view only) instead of leaving the page empty.
+  useEffect(() => {
+    const id = shared?.run ?? (!engine.webgpu ? shared?.preset : null);
+    if (id) openGallery(id).catch((e: Error) => setDropNote({ text: `${e.message}.`, error: true }));
+  }, []);
+  // A preset link draws that preset's gallery run faintly beneath the live one: the result to expect.
+  const livePreset = live && info ? presetOf(info.config)?.id ?? null : null;
+  useEffect(() => {
+    setReference(null);
+    if (!livePreset || livePreset !== shared?.preset || !info) return;
+    let current = true;
+    fetchGalleryRun(livePreset).then((c) => {
+      if (current && JSON.stringify(c.info.config) === JSON.stringify(info.config)) {
+        setReference({ id: `gallery-${livePreset}`, name: 'gallery run (trained earlier)', history: c.history, evals: c.evals });
+      }
+    }, () => undefined); // no gallery run of this preset: nothing to draw
+    return () => { current = false; };
+  }, [livePreset, info?.config]);
   const defaultPrompt = info ? Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('') : '';
   return (
     <div className={present ? 'app present' : 'app'} onDragOver={(e) => { if (e.dataTransfer.types.includes('Files')) e.preventDefault(); }} onDrop={onDrop}>
@@ -183,6 +209,7 @@ export function App() {
           <RunsPanel store={runStore} currentId={recording.currentId} overlayIds={overlayIds}
             problem={recording.problem} busy={!info || running} onResume={async (id) => engine.resume(await runStore.load(id))}
             onToggleOverlay={toggleOverlay} onRetry={() => recording.retry(engine.recorded)} />
+          <GalleryPanel onOpen={openGallery} disabled={running} />
           <RunFilesPanel content={content} onOpen={engine.view} disabled={running} />
           {info && (
             <FilesPanel engine={live ? engine.api : null} info={info} history={history} evals={evals} running={running} onImported={engine.onImported} />

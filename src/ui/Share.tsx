@@ -28,8 +28,8 @@ export function useRunFingerprint(config: RunConfig | null, history: Pair<StepMe
 }
 
 /** Keeps the query string equal to the experiment's link (no navigation, no history entry). */
-export function useExperimentLink(config: RunConfig | null, own: Fingerprint | null, present = false): void {
-  const link = config ? encodeExperiment(config, { preset: presetOf(config)?.id ?? null, fingerprint: own, present }) : null;
+export function useExperimentLink(config: RunConfig | null, own: Fingerprint | null, present = false, run: string | null = null): void {
+  const link = config ? encodeExperiment(config, { preset: presetOf(config)?.id ?? null, fingerprint: own, present, run }) : null;
   useEffect(() => {
     if (link !== null && location.search !== link) {
       window.history.replaceState(window.history.state, '', `${location.pathname}${link}${location.hash}`);

@@ -11,6 +11,7 @@ import type { LoadedRun, SavedCheckpoint, SavedRunMeta } from '../../store/runSt
 import type { RecordedState } from '../../store/recorder.ts';
 import type { DataChoice } from '../controls/DataPanel.tsx';
 import type { RunRecording } from './useRunRecorder.ts';
+import { noWebGpuMessage } from '../noWebGpu.ts';
 
 /** A plain visit starts with the tiny preset: it trains visibly within seconds even on a software GPU. */
 export const START_CONFIG = PRESETS[0].config;
@@ -21,7 +22,7 @@ export interface PairState {
   uploadText: string | undefined;
   info: PairInfo | null;
   /** a run opened from a file, a CLI folder or the gallery, shown read-only; null for the pair training here */
-  viewing: { name: string; kind: ViewKind } | null;
+  viewing: { name: string; kind: ViewKind; galleryId?: string } | null;
   /** while viewing: the live pair's page state, put back by 'unview' (the worker kept the pair itself) */
   live: Pick<PairState, 'info' | 'recorded' | 'evals' | 'probe' | 'samples'> | null;
   /** everything measured so far: what the recorder saves */
@@ -41,7 +42,8 @@ const KEPT_SAMPLES = 8;
 
 export type PairAction =
   /** a new pair from init: empty, or a resumed run with what it had saved */
-  | { type: 'pair'; info: EngineInfo; config: PartialRunConfig; uploadText?: string; saved?: RecordedState }
+  /** `background`: the first pair arrived while a run from a file is shown; it waits behind it */
+  | { type: 'pair'; info: EngineInfo; config: PartialRunConfig; uploadText?: string; saved?: RecordedState; background?: boolean }
   | { type: 'metrics'; batch: MetricsBatch }
   | { type: 'evalsShown' }
   /** a run loaded a checkpoint of `step` and continues from there */
@@ -51,7 +53,7 @@ export type PairAction =
   /** the evaluation schedule changed for the pair in training */
   | { type: 'config'; config: RunConfig }
   /** a finished run from a file, shown instead of the live pair (which stays in the worker) */
-  | { type: 'view'; content: RunFileContent; name: string; kind: ViewKind }
+  | { type: 'view'; content: RunFileContent; name: string; kind: ViewKind; galleryId?: string }
   | { type: 'unview' };
 
 const emptyPair = <T>(): Pair<T[]> => ({ ntp: [], nitp: [] });
@@ -68,6 +70,9 @@ export function pairReducer(state: PairState, action: PairAction): PairState {
     case 'pair': {
       // a new pair starts with its step-0 evaluation: the geometry before any update
       const recorded = action.saved ?? { ...emptyRecord(), evals: { ntp: [action.info.initialEval.ntp], nitp: [action.info.initialEval.nitp] } };
+      if (action.background && state.viewing) {
+        return { ...state, config: action.config, uploadText: action.uploadText, live: { info: action.info, recorded, evals: recorded.evals, probe: null, samples: [] } };
+      }
       // evaluations come with their pair's info at once: a view never sees one pair's info with another's evaluations
       return { config: action.config, uploadText: action.uploadText, info: action.info, viewing: null, live: null, recorded, evals: recorded.evals, probe: null, tokensPerSecond: 0, samples: [] };
     }
@@ -109,7 +114,7 @@ export function pairReducer(state: PairState, action: PairAction): PairState {
       const recorded = { history: content.history, evals: content.evals, checkpoint: content.checkpoint };
       // `config` stays the live pair's: Reset and the data panel go back to it
       const live = state.live ?? { info: state.info, recorded: state.recorded, evals: state.recorded.evals, probe: state.probe, samples: state.samples };
-      return { ...state, info: content.info, viewing: { name: action.name, kind: action.kind }, live, recorded, evals: recorded.evals, probe: content.probe, tokensPerSecond: 0, samples: content.samples };
+      return { ...state, info: content.info, viewing: { name: action.name, kind: action.kind, galleryId: action.galleryId }, live, recorded, evals: recorded.evals, probe: content.probe, tokensPerSecond: 0, samples: content.samples };
     }
     case 'unview':
       return state.live ? { ...state, ...state.live, viewing: null, live: null } : state;
@@ -140,20 +145,22 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     dispatch(action);
   }, [update]);
 
-  const newPair = useCallback((info: EngineInfo, config: PartialRunConfig, uploadText?: string, resumed?: { meta: SavedRunMeta; saved: RecordedState }) => {
+  const newPair = useCallback((info: EngineInfo, config: PartialRunConfig, uploadText?: string, resumed?: { meta: SavedRunMeta; saved: RecordedState }, background = false) => {
     begin(info, resumed?.meta);
-    act({ type: 'pair', info, config, uploadText, saved: resumed?.saved });
+    act({ type: 'pair', info, config, uploadText, saved: resumed?.saved, background });
   }, [act, begin]);
 
   useEffect(() => {
-    if (!('gpu' in navigator)) {
-      setError('This browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome or Edge; on Linux start Chromium with --enable-unsafe-webgpu --enable-features=Vulkan.');
+    const noWebGpu = noWebGpuMessage({ hasWebGpu: 'gpu' in navigator, isSecureContext: window.isSecureContext, href: location.href });
+    if (noWebGpu) {
+      setError(noWebGpu);
       return;
     }
     const worker = new Worker(new URL('../../train/worker.ts', import.meta.url), { type: 'module' });
     const remote = Comlink.wrap<TrainerApi>(worker);
     setApi(() => remote); // a comlink proxy is callable: as a plain value setState would call it
-    const ready = (config: PartialRunConfig) => (info: EngineInfo) => newPair(info, config);
+    // a run opened from a link or a file before the engine was ready stays in front
+    const ready = (config: PartialRunConfig) => (info: EngineInfo) => newPair(info, config, undefined, undefined, true);
     remote.init(firstConfig).then(ready(firstConfig), (e: Error) => {
       if (firstConfig === START_CONFIG) return setError(e.message);
       setError(`The linked experiment could not start: ${e.message}. The default experiment is loaded instead.`);
@@ -258,7 +265,9 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     resume,
     runProbe,
     /** shows a finished run read-only; the live pair stays in the worker */
-    view: (content: RunFileContent, name: string, kind: ViewKind) => act({ type: 'view', content, name, kind }),
+    view: (content: RunFileContent, name: string, kind: ViewKind, galleryId?: string) => act({ type: 'view', content, name, kind, galleryId }),
+    /** false where the browser has no WebGPU: runs can still be viewed */
+    webgpu: typeof navigator !== 'undefined' && 'gpu' in navigator,
     /** back to the pair training here, as it was */
     unview: () => act({ type: 'unview' }),
     /** trains the viewed run's config here, as a new live pair */
