@@ -2,6 +2,7 @@
 // reproducibility check needs:
 //   npm run train -- [--config FILE.json | --preset ID] [--set section.field=value ...] [--steps N]
 //                    [--out DIR] [--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume]
+//                    [--adapter auto|default|swiftshader]   (src/gpu/node.ts: auto = this machine's GPU, else SwiftShader)
 // --preset starts from a preset (model/presets.ts: tiny, teaching, paper); --set overrides any
 // config field by its dotted name, validated like the field in a config file.
 // --text trains on a text file (data.corpus "upload"): the config records its name, size and
@@ -22,7 +23,7 @@
 //                      back to the checkpoint's step and continued)
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { nodeGpu } from '../gpu/node.ts';
+import { adapterLine, nodeGpu, parseAdapterRequest, type AdapterRequest } from '../gpu/node.ts';
 import { ConfigError, DEFAULT_CONFIG, resolveConfig, setField, type PartialRunConfig, type RunConfig, type UploadRecord } from '../model/config.ts';
 import { PRESETS, presetById } from '../model/presets.ts';
 import { MAX_UPLOAD_BYTES, validateUpload } from '../data/upload.ts';
@@ -47,13 +48,14 @@ interface Args {
   text: string | null;
   checkpointEvery: number;
   resume: boolean;
+  adapter: AdapterRequest;
 }
 
 const USAGE = 'usage: npm run train -- [--config FILE.json | --preset ID] [--set section.field=value ...] [--steps N] [--out DIR] ' +
-  '[--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume]';
+  '[--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume] [--adapter auto|default|swiftshader]';
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { config: null, preset: null, set: [], steps: null, out: 'runs/latest', saveBatches: false, text: null, checkpointEvery: 250, resume: false };
+  const args: Args = { config: null, preset: null, set: [], steps: null, out: 'runs/latest', saveBatches: false, text: null, checkpointEvery: 250, resume: false, adapter: 'auto' };
   const positive = (name: string, v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
@@ -75,6 +77,7 @@ export function parseArgs(argv: string[]): Args {
     else if (a === '--out') args.out = value();
     else if (a === '--save-batches') args.saveBatches = true;
     else if (a === '--text') args.text = value();
+    else if (a === '--adapter') args.adapter = parseAdapterRequest(value());
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
@@ -153,7 +156,8 @@ export async function main(argv: string[]): Promise<number> {
   if (note) console.log(note);
   const floor = data.lossFloor(config.model.contextLength);
   if (floor !== null) console.log(`loss floor of ${data.name} (ideal predictor): ${floor.toFixed(4)} nats/token`);
-  const gpu = await nodeGpu();
+  const gpu = await nodeGpu(args.adapter);
+  console.log(adapterLine(gpu));
   const trainer = new Trainer(gpu, config, data);
   const { B } = trainer.model;
   const T = trainer.shape.T;
@@ -196,14 +200,16 @@ export async function main(argv: string[]): Promise<number> {
   let failure: string | null = null;
   let lastEval = null as EvalRecord | null;
   try {
-    await trainLoop({ run: { trainer, evaluator } }, async (r) => {
-      for (const m of r.steps.run) emit(metricsLine(m));
-      stepsLogged += r.steps.run.length;
+    // named as the lab names it, so a divergence message says "the NITP run" or "the NTP run"
+    const name = config.nitp.lambda > 0 ? 'nitp' : 'ntp';
+    await trainLoop({ [name]: { trainer, evaluator } }, async (r) => {
+      for (const m of r.steps[name]) emit(metricsLine(m));
+      stepsLogged += r.steps[name].length;
       if (r.eval) {
-        emit(evalLine(r.eval.run));
-        lastEval = r.eval.run;
+        emit(evalLine(r.eval[name]));
+        lastEval = r.eval[name];
       }
-      const last = r.steps.run.at(-1);
+      const last = r.steps[name].at(-1);
       if (last && (r.step % progressEvery === 0 || r.step === steps)) {
         console.log(`step ${r.step}/${steps} loss ${last.loss.toFixed(4)} ntp ${last.ntp.toFixed(4)}` +
           `${last.aux !== null ? ` nitp ${last.aux.toFixed(4)}` : ''} lr ${last.lr.toExponential(2)} ${r.tokensPerSecond.toFixed(0)} tok/s`);

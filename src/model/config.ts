@@ -339,9 +339,14 @@ export function usesAuxLoss(config: RunConfig): boolean {
 }
 
 /** Whether the weights after `step` updates are evaluated: step 0, every eval.every, the dense early stretch, the last step. */
-export function isEvalStep(config: RunConfig, step: number): boolean {
-  const { every, early } = config.eval;
-  return step === 0 || step % every === 0 || step === config.train.steps || (early !== null && step <= early.until && step % early.every === 0);
+export function isEvalStep(config: Pick<RunConfig, 'eval' | 'train'>, step: number): boolean {
+  return evaluatesAt(config.eval, config.train.steps, step);
+}
+
+/** isEvalStep for an evaluation schedule on its own (it may change while a run trains). */
+export function evaluatesAt(schedule: Pick<EvalConfig, 'every' | 'early'>, totalSteps: number, step: number): boolean {
+  const { every, early } = schedule;
+  return step === 0 || step % every === 0 || step === totalSteps || (early !== null && step <= early.until && step % early.every === 0);
 }
 
 /**

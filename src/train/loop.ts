@@ -6,7 +6,7 @@
 //
 // The host sees only reports, in order; what it does with them (messages to the page, lines in
 // metrics.jsonl, progress on the console, checkpoint files) is its own.
-import { isEvalStep, type EvalConfig } from '../model/config.ts';
+import { evaluatesAt, type EvalConfig } from '../model/config.ts';
 import type { Trainer } from './trainer.ts';
 import type { Evaluator } from './evaluator.ts';
 import type { EvalRecord, StepMetrics } from './protocol.ts';
@@ -57,10 +57,7 @@ export function divergenceMessage(run: string, m: StepMetrics): string | null {
     `gradNorm ${m.gradNorm}); training stopped. Try a lower train.lr, and keep train.gradClip on.`;
 }
 
-/** Whether the evaluation schedule evaluates after `step` (the loop's view of config.isEvalStep). */
-function evalDue(schedule: EvalConfig, step: number, total: number): boolean {
-  return isEvalStep({ eval: schedule, train: { steps: total } } as Parameters<typeof isEvalStep>[0], step);
-}
+const evalDue = (schedule: EvalConfig, step: number, total: number) => evaluatesAt(schedule, total, step);
 
 /**
  * Trains every run in lock-step from their current step to train.steps (all runs must be at the
