@@ -1,10 +1,14 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { contentSecurityPolicy, corpusAssets } from './scripts/vite-site.ts';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), corpusAssets(), contentSecurityPolicy()],
+  // relative URLs: the built site works from any path (e.g. https://someone.github.io/nitp-lab/)
+  base: './',
   worker: { format: 'es' },
-  build: { rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } } },
+  // every chunk, workers included, one folder below the site root: src/util/siteUrl.ts relies on it
+  build: { assetsDir: 'assets', rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } } },
   test: {
     // Dawn is a native module: each test file runs in its own process.
     pool: 'forks',

@@ -6,9 +6,9 @@ import { inject } from 'vitest';
 const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
 
-/** Launches Chromium; `webgpu: false` gives a browser without navigator.gpu, as many users have. */
-export async function launchBrowser({ webgpu = true } = {}): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...BASE_ARGS, ...(webgpu ? WEBGPU_ARGS : [])] });
+/** Launches Chromium; `webgpu: false` gives a browser without navigator.gpu, as many users have; `args` are added. */
+export async function launchBrowser({ webgpu = true, args = [] as string[] } = {}): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...BASE_ARGS, ...(webgpu ? WEBGPU_ARGS : []), ...args] });
 }
 
 /** Saves a screenshot under test-results/screenshots (kept as a CI artifact). */

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the lab and its tests need on a fresh Debian machine: npm packages (npm ci) and,
+# Installs what the tests and headless runs need on a fresh Debian machine (npm run lab needs only
+# the npm packages: scripts/lab.mjs): npm packages (npm ci) and,
 # when missing, Debian's chromium (its SwiftShader is the software WebGPU), the Vulkan loader and
 # python3-torch (PyTorch, for the tests of the PyTorch export).
 set -euo pipefail
@@ -12,11 +13,16 @@ ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' || need_apt+=(libvulkan1)
 # PyTorch, for train.py's equivalence tests (src/export/pytorch.test.ts); NITP_PYTHON may name another python with torch
 "${NITP_PYTHON:-/usr/bin/python3}" -c 'import torch' 2>/dev/null || need_apt+=(python3-torch)
 if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
+  mapfile -t need_apt < <(printf '%s\n' "${need_apt[@]}" | sort -u)
+  if ! command -v apt-get >/dev/null; then
+    echo "The tests need the Debian/Ubuntu packages ${need_apt[*]} (Chromium's SwiftShader at /usr/lib/chromium/), and there is no apt-get here. npm run lab needs none of it." >&2
+    exit 1
+  elif [ "$(id -u)" = 0 ]; then
     echo "Installing ${need_apt[*]} with apt-get ..."
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "Missing Debian packages: ${need_apt[*]}. Run: sudo apt-get install -y ${need_apt[*]}" >&2
+    echo "Missing Debian packages for the tests: ${need_apt[*]}. Run: sudo apt-get update && sudo apt-get install -y ${need_apt[*]}" >&2
+    echo "(npm run lab does not need them.)" >&2
     exit 1
   fi
 fi

@@ -1,11 +1,11 @@
 // bench.ts: training throughput of the default lab model on this machine's adapter.
-//   npm run bench [-- --steps N --repeats R --config FILE.json]
+//   npm run bench [-- --steps N --repeats R --config FILE.json --adapter auto|default|swiftshader]
 // Prints tokens/s of NTP training (λ = 0) and of NITP training (λ from the config, default 1),
 // and the ratio of their step times, each the median over R timed runs of N steps; then the share
 // of training time that evaluation takes at the teaching preset's schedule (NITP run).
 // --profile adds a per-kernel breakdown of one NITP step (each command timed on its own).
 import { readFileSync } from 'node:fs';
-import { nodeGpu } from '../gpu/node.ts';
+import { adapterLine, nodeGpu, parseAdapterRequest } from '../gpu/node.ts';
 import { resolveConfig } from '../model/config.ts';
 import { formatBench, formatEvalCost, measureEvalCost, measureThroughput } from '../bench/measure.ts';
 import { presetById } from '../model/presets.ts';
@@ -45,10 +45,10 @@ async function main(argv: string[]): Promise<void> {
   const repeats = Number(option(argv, '--repeats') ?? 3);
   const file = option(argv, '--config');
   const base = resolveConfig(file ? JSON.parse(readFileSync(file, 'utf8')) : {});
-  const gpu = await nodeGpu();
+  const gpu = await nodeGpu(parseAdapterRequest(option(argv, '--adapter') ?? 'auto'));
   const data = await loadDataset(base, nodeCorpusSource());
   const { nLayer, dModel, nHead, contextLength } = base.model;
-  console.log(`adapter: ${gpu.description}`);
+  console.log(adapterLine(gpu));
   console.log(`model: L=${nLayer} d=${dModel} heads=${nHead} T=${contextLength} B=${base.train.batchSize} V=${data.vocabSize}; ` +
     `${steps} steps per run, median of ${repeats} runs`);
   const results = await measureThroughput(gpu, base, data, steps, repeats, async (name, trainer) => {

@@ -8,6 +8,7 @@ import { corpusSummary, countCodePoints, fetchCorpusSource, loadCorpus, type Cor
 import { brownAssetsStale, brownPackage, buildBrownAssets, DATA_DIR, nodeCorpusSource } from './nodeSource.ts';
 import { brownTagClass, countTags, namedCounts, POS_COUNT, POS_ID, POS_TAGS, SPACE_ID } from './pos.ts';
 import { CharTokenizer } from './tokenizer.ts';
+import { siteUrl } from '../util/siteUrl.ts';
 import { unigramEntropy } from './batches.ts';
 
 const firstSentence = (id: string) => renderSentence(parseBrownFile(readFileSync(join(brownPackage().dir, id), 'utf8'), id)[0]);
@@ -212,16 +213,17 @@ describe('loadCorpus checks', () => {
 });
 
 describe('fetchCorpusSource (browser)', () => {
-  it('fetches `${BASE_URL}data/<asset>`, text and binary tag streams, and loads the same corpus as the Node source', async () => {
+  it('fetches data/<asset> under the site root, text and binary tag streams, and loads the same corpus as the Node source', async () => {
     const node = await loadShared(); // also makes sure the assets exist
     const urls: string[] = [];
+    const root = siteUrl('data/');
     const fakeFetch = (async (url: string) => {
-      urls.push(url);
-      const path = join(DATA_DIR, url.replace(/^\/data\//, ''));
+      urls.push(url.slice(root.length));
+      const path = join(DATA_DIR, url.slice(root.length));
       return new Response(readFileSync(path), { headers: { 'content-type': url.endsWith('.tags') ? 'application/octet-stream' : 'text/plain' } });
     }) as typeof fetch;
     const c = await loadCorpus('brown', fetchCorpusSource(undefined, fakeFetch));
-    expect(urls.sort()).toEqual(['/data/brown-v2/meta.json', '/data/brown-v2/train.tags', '/data/brown-v2/train.txt', '/data/brown-v2/val.tags', '/data/brown-v2/val.txt']);
+    expect(urls.sort()).toEqual(['brown-v2/meta.json', 'brown-v2/train.tags', 'brown-v2/train.txt', 'brown-v2/val.tags', 'brown-v2/val.txt']);
     expect(c.meta.documents).toEqual({ train: 450, val: 50 });
     expect(c.train === node.train && c.val === node.val).toBe(true);
     expect(c.tags!.train.constructor).toBe(Uint8Array);

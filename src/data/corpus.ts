@@ -11,6 +11,7 @@
 
 import type { Corpus as CorpusName } from '../model/config.ts';
 import { POS_COUNT, POS_TAGS, type PosTag } from './pos.ts';
+import { siteUrl } from '../util/siteUrl.ts';
 
 export type { CorpusName };
 
@@ -156,10 +157,10 @@ export function corpusSummary(meta: CorpusMeta): string {
 
 /**
  * The browser source: fetches `${baseUrl}${path}`.
- * @param baseUrl the data root URL, ending in "/"; default: Vite's BASE_URL + "data/"
+ * @param baseUrl the data root URL, ending in "/"; default: "data/" under the site root, wherever the site is deployed
  * @param fetchFn injectable for tests
  */
-export function fetchCorpusSource(baseUrl = `${import.meta.env?.BASE_URL ?? '/'}data/`, fetchFn: typeof fetch = (...a) => fetch(...a)): CorpusSource {
+export function fetchCorpusSource(baseUrl = siteUrl('data/'), fetchFn: typeof fetch = (...a) => fetch(...a)): CorpusSource {
   const get = async (path: string): Promise<Response> => {
     const url = baseUrl + path;
     const response = await fetchFn(url);
