@@ -1,6 +1,6 @@
 // App.tsx: the lab page. Training runs in a Web Worker behind useEngine; this component lays out
 // the controls, the settings panels and the charts of what comes back.
-import { useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useMemo, useState } from 'react';
 import { DEFAULT_CONFIG, resolveConfig, type DataConfig, type PartialRunConfig } from '../model/config.ts';
 import { decodeExperiment, type SharedExperiment } from '../share/url.ts';
 import { RunStore, idbStore } from '../store/runStore.ts';
@@ -19,12 +19,14 @@ import { useOverlays } from './hooks/useOverlays.ts';
 import { useRunRecorder } from './hooks/useRunRecorder.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { SamplesPanel } from './SamplesPanel.tsx';
-import { RunFilesPanel, openDropped } from './controls/RunFilesPanel.tsx';
+import { RunFilesPanel, useDropToOpen } from './controls/RunFilesPanel.tsx';
 import type { RunFileContent } from '../share/runFile.ts';
-import { GalleryPanel, fetchGalleryIndex, fetchGalleryRun } from './controls/GalleryPanel.tsx';
-import { presetOf } from '../model/presets.ts';
+import { GalleryPanel } from './controls/GalleryPanel.tsx';
+import { usePresenter } from './hooks/usePresenter.ts';
+import { useGalleryLinks } from './hooks/useGalleryLinks.ts';
 import { TeachPanel } from './teach/TeachPanel.tsx';
 import { useTour } from './teach/useTour.ts';
+import { RunStats } from './RunStats.tsx';
 import type { LayerId } from '../train/protocol.ts';
 
 /** What a page opened from a link starts with: the link's config; an upload waits for its file. */
@@ -32,17 +34,6 @@ function linkStartConfig(shared: SharedExperiment): PartialRunConfig {
   const config = resolveConfig(shared.config);
   return config.data.corpus === 'upload' ? { ...config, data: DEFAULT_CONFIG.data } : config;
 }
-
-/** Seconds as "1 h 05 min", "4 min 10 s" or "12 s". */
-export function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '–';
-  const s = Math.round(seconds);
-  if (s >= 3600) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
-  if (s >= 60) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${s} s`;
-}
-
-const fixed4 = (x: number | null | undefined) => (x != null ? x.toFixed(4) : '–');
 
 export function App() {
   // read once: later the address bar follows the config in use
@@ -68,68 +59,23 @@ export function App() {
   const steps = info?.config.train.steps ?? DEFAULT_CONFIG.train.steps;
   const tour = useTour(evals, layer, info, teaching, running, engine.pause, setCursorStep);
 
-  // presenter mode: the arrow keys step the tour (unless a control or chart has the keys)
-  useEffect(() => {
-    if (!present) return;
-    const onKey = (e: KeyboardEvent) => {
-      const target = e.target as HTMLElement;
-      if (target.closest('input, select, textarea, svg, [role=radiogroup]')) return;
-      if (e.key === 'ArrowRight') tour.setStep(tour.step + 1);
-      else if (e.key === 'ArrowLeft') tour.setStep(tour.step - 1);
-      else return;
-      e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [present, tour]);
-
-  // presenter mode zooms the charts: a narrower coordinate system drawn at full width scales text and lines up
-  const zoom = present ? Math.max(1.15, width / 1100) : 1;
-  const chartWidth = Math.round(width / zoom);
+  const { chartWidth } = usePresenter(present, width, tour.step, tour.setStep);
   const viewing = engine.viewing;
   // the pair on the page, as a run file would hold it
   const content = useMemo<RunFileContent | null>(() => info && {
     info, fingerprint: own, created: new Date().toISOString(), history, evals: engine.recorded.evals, probe: engine.probe,
     samples: engine.samples, checkpoint: engine.recorded.checkpoint,
   }, [info, own, history, engine.recorded, engine.probe, engine.samples]);
-  const [dropNote, setDropNote] = useState<{ text: string; error: boolean } | null>(null);
-  const onDrop = (e: DragEvent) => {
-    if (!e.dataTransfer.types.includes('Files')) return;
-    e.preventDefault();
-    if (running) return setDropNote({ text: 'Pause training before opening a run.', error: true });
-    openDropped(e.dataTransfer.items, engine.view).then(
-      (text) => setDropNote({ text, error: false }),
-      (err: Error) => setDropNote({ text: `${err.message}. Nothing on the page changed.`, error: true }),
-    );
-  };
+  const drop = useDropToOpen(engine.view, running);
   const live = !viewing; // the controls act on the pair in the worker only while it is the one shown
 
-  const openGallery = async (id: string) => {
-    const [content, index] = await Promise.all([fetchGalleryRun(id), fetchGalleryIndex().catch(() => [])]);
-    engine.view(content, `gallery: ${index.find((e) => e.id === id)?.name ?? id}`, 'gallery', id);
-  };
-  // A link to a gallery run opens it; without WebGPU a preset link opens that preset's gallery run
-  // (view only) instead of leaving the page empty.
-  useEffect(() => {
-    const id = shared?.run ?? (!engine.webgpu ? shared?.preset : null);
-    if (id) openGallery(id).catch((e: Error) => setDropNote({ text: `${e.message}.`, error: true }));
-  }, []);
-  // A preset link draws that preset's gallery run faintly beneath the live one: the result to expect.
-  const livePreset = live && info ? presetOf(info.config)?.id ?? null : null;
-  useEffect(() => {
-    setReference(null);
-    if (!livePreset || livePreset !== shared?.preset || !info) return;
-    let current = true;
-    fetchGalleryRun(livePreset).then((c) => {
-      if (current && JSON.stringify(c.info.config) === JSON.stringify(info.config)) {
-        setReference({ id: `gallery-${livePreset}`, name: 'gallery run (trained earlier)', history: c.history, evals: c.evals });
-      }
-    }, () => undefined); // no gallery run of this preset: nothing to draw
-    return () => { current = false; };
-  }, [livePreset, info?.config]);
+  const openGallery = useGalleryLinks({
+    shared, webgpu: engine.webgpu, liveConfig: live && info ? info.config : null, view: engine.view, setReference,
+    onError: (text) => drop.setNote({ text, error: true }),
+  });
   const defaultPrompt = info ? Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('') : '';
   return (
-    <div className={present ? 'app present' : 'app'} onDragOver={(e) => { if (e.dataTransfer.types.includes('Files')) e.preventDefault(); }} onDrop={onDrop}>
+    <div className={present ? 'app present' : 'app'} onDragOver={drop.onDragOver} onDrop={drop.onDrop}>
       <header className="topbar">
         <div className="brand">
           <h1>NITP Lab</h1>
@@ -144,15 +90,7 @@ export function App() {
           <progress max={steps} value={last?.step ?? 0} aria-label="training progress" />
           <CopyLinkButton />
         </div>
-        <div className="stats" aria-live="off">
-          <div><span>step</span><b data-testid="step">{last?.step ?? 0}</b> / {steps}</div>
-          <div><span>NTP run: loss</span><b data-testid="ntp-run-loss">{fixed4(history.ntp.at(-1)?.loss)}</b></div>
-          <div><span>NITP run: total loss</span><b data-testid="loss">{fixed4(last?.loss)}</b></div>
-          <div><span>NITP run: NTP part</span><span data-testid="ntp">{fixed4(last?.ntp)}</span></div>
-          <div><span>NITP run: NITP loss</span>{fixed4(last?.aux)}</div>
-          <div><span>tokens/s per model</span><b data-testid="tps">{tokensPerSecond ? tokensPerSecond.toFixed(0) : '–'}</b></div>
-          <div><span>time left</span><span data-testid="eta">{tokensPerSecond && info ? formatEta(((steps - (last?.step ?? 0)) * info.tokensPerStep) / tokensPerSecond) : '–'}</span></div>
-        </div>
+        <RunStats history={history} steps={steps} tokensPerSecond={tokensPerSecond} tokensPerStep={info?.tokensPerStep ?? null} />
       </header>
       {engine.error && <div className="error page-error" role="alert">{engine.error}</div>}
       {viewing && (
@@ -162,7 +100,7 @@ export function App() {
           {engine.api && <button onClick={engine.unview}>Back to the live run</button>}
         </div>
       )}
-      {dropNote && <div className={dropNote.error ? 'error page-error' : 'note page-error'} role={dropNote.error ? 'alert' : 'status'} data-testid="drop-note">{dropNote.text}</div>}
+      {drop.note && <div className={drop.note.error ? 'error page-error' : 'note page-error'} role={drop.note.error ? 'alert' : 'status'} data-testid="drop-note">{drop.note.text}</div>}
       {/* a presenter opened the link on purpose: only what could not be read is worth the screen */}
       {shared && info && (!reloaded || shared.notices.length > 0) && (!present || shared.notices.length > 0) && (
         <SharedNotice config={resolveConfig(shared.config)} shared={shared}

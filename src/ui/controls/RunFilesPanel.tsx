@@ -2,7 +2,7 @@
 // the page as one file (share/runFile.ts); "Open run file" and "Open a CLI output folder" show a
 // finished run at once, read-only, with every chart (the page can also take either by drag and
 // drop). Nothing on the page changes until a file has been read and checked completely.
-import { useState } from 'react';
+import { useState, type DragEvent } from 'react';
 import { Panel } from './Panel.tsx';
 import { readRunFileFrom, writeRunFile, type RunFileContent } from '../../share/runFile.ts';
 import { MAX_METRICS_BYTES, readCliFolder, type FolderFile } from '../../share/cliRun.ts';
@@ -57,6 +57,24 @@ export async function openDropped(items: DataTransferItemList, onOpen: Props['on
   const name = entries.length === 1 && entries[0].isDirectory ? entries[0].name : 'the dropped files';
   onOpen(readCliFolder(await folderFiles(files), name), name, 'CLI folder');
   return `Opened ${name}.`;
+}
+
+/** The page as a drop target for run files and folders; `note` says what happened. */
+export function useDropToOpen(onOpen: Props['onOpen'], running: boolean) {
+  const [note, setNote] = useState<{ text: string; error: boolean } | null>(null);
+  const onDragOver = (e: DragEvent) => {
+    if (e.dataTransfer.types.includes('Files')) e.preventDefault();
+  };
+  const onDrop = (e: DragEvent) => {
+    if (!e.dataTransfer.types.includes('Files')) return;
+    e.preventDefault();
+    if (running) return setNote({ text: 'Pause training before opening a run.', error: true });
+    openDropped(e.dataTransfer.items, onOpen).then(
+      (text) => setNote({ text, error: false }),
+      (err: Error) => setNote({ text: `${err.message}. Nothing on the page changed.`, error: true }),
+    );
+  };
+  return { note, setNote, onDragOver, onDrop };
 }
 
 export function RunFilesPanel({ content, onOpen, disabled }: Props) {
