@@ -63,3 +63,74 @@ export function presetOf(config: RunConfig): Preset | null {
   };
   return PRESETS.find(same) ?? null;
 }
+
+/**
+ * One of the paper's ablations as an experiment: a base config (the teaching model: it trains in
+ * minutes and shows the collapse) and the values its fields take. λ = 0 is in every grid, so each
+ * λ > 0 variant has an NTP baseline of the same seed (paired differences). The lab runs one as a
+ * queue over 3 seeds (each pair trains its own NTP run), the CLI as `npm run sweep -- --preset <id>`.
+ * Kept apart from PRESETS: the preset menu, presetOf and the gallery stay as they were.
+ */
+export interface Ablation {
+  /** stable, used on the command line and in the lab's Ablations menu */
+  id: string;
+  name: string;
+  /** what the paper reports or uses */
+  paper: string;
+  /** what to expect at this scale */
+  expect: string;
+  config: PartialRunConfig;
+  /** the fields varied, in grid order (the first varies slowest) */
+  vary: { path: string; values: (number | string | boolean)[] }[];
+}
+
+const TEACHING = presetById('teaching')!.config;
+const WITH_NTP = { path: 'nitp.lambda', values: [0, 1] };
+
+export const ABLATIONS: Ablation[] = [
+  {
+    id: 'abl-target-layer', name: 'Target layer k', config: TEACHING, vary: [WITH_NTP, { path: 'nitp.targetLayer', values: [0, 1, 2, 4] }],
+    paper: 'The paper predicts a shallow layer, about 20% of the depth (k = 1 of 4 here), and compares the embedding output, the middle and the last layer.',
+    expect: 'With 4 layers the choices are close together; expect differences in rank of the order of the seed spread, so read the paired differences and their sign agreement.',
+  },
+  {
+    id: 'abl-shift', name: 'Next vs current position', config: TEACHING, vary: [WITH_NTP, { path: 'nitp.shift', values: ['next', 'current'] }],
+    paper: 'The paper predicts the next position\'s state (P(h_t) → z_{t+1}); the current position (P(h_t) → z_t) is its ablation of the shift.',
+    expect: 'Predicting the current position is an easier, partly local target; expect a smaller rank gain over NTP than with the next position.',
+  },
+  {
+    id: 'abl-stopgrad', name: 'Stop-gradient off', config: TEACHING, vary: [WITH_NTP, { path: 'nitp.stopGrad', values: [true, false] }],
+    paper: 'The paper holds the target fixed (stop-gradient); letting the gradient into layer k is its ablation.',
+    expect: 'Without stop-gradient the target layer can move towards the prediction; expect a lower NITP loss and a smaller or less consistent effect on the final state\'s rank.',
+  },
+  {
+    id: 'abl-head', name: 'No projection head vs SwiGLU', config: TEACHING, vary: [WITH_NTP, { path: 'nitp.head', values: ['swiglu', 'none'] }],
+    paper: 'The paper predicts through a SwiGLU head dropped after training; P(h) = h (no head) is its ablation.',
+    expect: 'Without a head the final state itself must point at the next target; expect a stronger pull on its geometry and possibly a cost in loss.',
+  },
+  {
+    id: 'abl-loss', name: 'Cosine vs MSE vs smooth-L1', config: TEACHING, vary: [WITH_NTP, { path: 'nitp.loss', values: ['cosine', 'mse', 'smoothl1'] }],
+    paper: 'The paper uses a cosine loss between prediction and target; MSE and smooth-L1 are its alternatives.',
+    expect: 'MSE and smooth-L1 depend on the target\'s scale (the hidden-state norm), cosine does not; expect the effects to differ mostly in size, of the order of the seed spread at 300 steps.',
+  },
+  {
+    id: 'abl-lambda', name: 'λ sweep (0 to 3)', config: TEACHING, vary: [{ path: 'nitp.lambda', values: [0, 0.1, 0.3, 1, 3] }],
+    paper: 'The paper uses λ = 1; at λ = 3 the auxiliary loss dominates and the next-token loss suffers.',
+    expect: 'Expect the rank gap to grow with λ and the held-out NTP loss to rise at λ = 3.',
+  },
+  {
+    id: 'abl-generic', name: 'Generic cosine regularizer baseline', config: TEACHING, vary: [WITH_NTP, { path: 'nitp.regularizer', values: ['nitp', 'generic-cosine'] }],
+    paper: 'The paper compares NITP with a generic regularizer that lowers the mean pairwise cosine of final states directly (weight λ).',
+    expect: 'The generic regularizer lowers anisotropy by construction; compare what each does to the rank and to the loss.',
+  },
+  {
+    id: 'abl-bpe', name: 'Word-level BPE tokens', config: TEACHING, vary: [WITH_NTP, { path: 'data.tokenizer', values: ['char', 'bpe'] }],
+    paper: 'The paper reports that with word-level (BPE) tokens the geometry effect of NITP fades.',
+    expect: 'Expect a smaller rank gap between NTP and NITP with BPE tokens (vocabulary 1024) than with characters.',
+  },
+];
+
+/** The ablation with this id, or null. */
+export function ablationById(id: string): Ablation | null {
+  return ABLATIONS.find((a) => a.id === id) ?? null;
+}

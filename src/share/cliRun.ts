@@ -31,7 +31,7 @@ const baseOf = (path: string) => path.split('/').pop()!;
 const numberOrNaN = (v: unknown) => (typeof v === 'number' ? v : NaN);
 
 /** One run folder's metrics.jsonl, line by line; a malformed line is refused with its number. */
-function parseMetrics(text: string, where: string, lambda: number): Pick<CliRun, 'steps' | 'evals' | 'probe'> {
+export function parseMetrics(text: string, where: string, lambda: number): Pick<CliRun, 'steps' | 'evals' | 'probe'> {
   const steps: StepMetrics[] = [];
   const evals: EvalRecord[] = [];
   let probe: ProbeRecord[] | null = null;
