@@ -1,5 +1,6 @@
 // MetricChart.tsx: several scalar series over training steps, e.g. the NTP and NITP runs' loss,
-// with optional horizontal reference lines (the ideal-loss floor), TensorBoard-style smoothing
+// with optional horizontal reference lines (the ideal-loss floor), shaded bands (a spread over
+// seeds, drawn raw behind its series' line), TensorBoard-style smoothing
 // (EMA with debiasing; the raw series is drawn faint behind the smoothed one), a linear or log y
 // axis, and the shared hover cursor (a vertical rule plus a box with each series' value at the
 // step nearest the cursor). d3 computes scales and paths, React renders SVG.
@@ -26,6 +27,15 @@ export interface MetricSeries {
   color: string;
   points: readonly StepPoint[];
   dashed?: boolean;
+  /** a spread drawn as a shaded area behind the line (e.g. min–max or ±1 sd over seeds); never smoothed */
+  band?: readonly BandPoint[];
+}
+
+/** One step of a band: the area between lo and hi. */
+export interface BandPoint {
+  step: number;
+  lo: number;
+  hi: number;
 }
 
 /** A horizontal line at `value`, labelled `label` (e.g. the loss of an ideal predictor). */
@@ -70,6 +80,10 @@ export interface MetricChartProps {
 const line = (x: (v: number) => number, y: (v: number) => number) =>
   d3.line<StepPoint>().defined((p) => Number.isFinite(p.value)).x((p) => x(p.step)).y((p) => y(p.value));
 
+const area = (x: (v: number) => number, y: (v: number) => number, logY: boolean) =>
+  d3.area<BandPoint>().defined((p) => Number.isFinite(p.lo) && Number.isFinite(p.hi) && (!logY || p.lo > 0))
+    .x((p) => x(p.step)).y0((p) => y(p.lo)).y1((p) => y(p.hi));
+
 const countDefined = (points: readonly StepPoint[]) => points.reduce((n, p) => n + (Number.isFinite(p.value) ? 1 : 0), 0);
 
 export function MetricChart({
@@ -97,7 +111,7 @@ export function MetricChart({
   const plotRight = width - margin.right;
   const plotBottom = height - margin.bottom;
 
-  const steps = series.flatMap((s) => s.points.map((p) => p.step)).filter(Number.isFinite);
+  const steps = series.flatMap((s) => [...s.points, ...(s.band ?? [])].map((p) => p.step)).filter(Number.isFinite);
   const x = d3.scaleLinear()
     .domain([Math.min(0, d3.min(steps) ?? 0), Math.max(d3.max(steps) ?? 1, 1)])
     .nice()
@@ -105,6 +119,7 @@ export function MetricChart({
 
   const values = prepared.flatMap((s) => [...(smoothed ? s.rawShown : []), ...s.smoothShown].map((p) => p.value));
   values.push(...refs.map((r) => r.value));
+  for (const s of series) for (const b of s.band ?? []) if (!logY || b.lo > 0) values.push(b.lo, b.hi);
   let y: d3.ScaleLinear<number, number> | d3.ScaleLogarithmic<number, number>;
   let yTicks: number[];
   if (logY) {
@@ -180,6 +195,10 @@ export function MetricChart({
           <line x1={margin.left} x2={plotRight} y1={y(r.value)} y2={y(r.value)} stroke={r.color ?? '#555'} strokeDasharray="6 4" />
           <text x={margin.left + 4} y={y(r.value) - 4} className="ref-label">{r.label} {formatValue(r.value)}</text>
         </g>
+      ))}
+      {series.map((s) => s.band && (
+        <path key={`band-${s.name}`} d={area(x, y, logY)(s.band) ?? ''} fill={s.color} fillOpacity={0.18} stroke="none"
+          data-testid="series-band" data-series={s.name} data-points={s.band.length} />
       ))}
       {smoothed && prepared.map((s) => (
         <path key={`raw-${s.name}`} d={path(s.rawShown) ?? ''} fill="none" stroke={s.color} strokeWidth={1}
