@@ -112,7 +112,19 @@ describe('the built site from a subpath under a strict Content-Security-Policy',
     await screenshot(page, 'site-subpath-csp');
   });
 
-  // (further steps on the same page go here: export a run file, open a gallery run, ...)
+  it('saves a run file, and opens a gallery run from the same origin', async () => {
+    await page.locator('summary', { hasText: 'Run files' }).click();
+    const file = await download(() => page.getByRole('button', { name: 'Save run file' }).click());
+    expect(JSON.parse(file.bytes.toString('utf8'))).toMatchObject({ format: 'nitp-lab-run', version: 1, info: { config: { train: { steps: 20 } } } });
+    await page.locator('summary', { hasText: 'Gallery' }).click();
+    await page.getByRole('button', { name: /Open “Tiny and fast”/ }).click();
+    await page.getByTestId('viewing').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('viewing').textContent()).toMatch(/Showing gallery: Tiny and fast \(gallery\)/);
+    expect(new URL(page.url()).searchParams.get('run')).toBe('gallery/tiny'); // the link now opens the gallery run
+    expect(requested).toContain(`${server.url}gallery/tiny.json`);
+    expect(await page.locator('path[data-series="NTP model — training loss"]').first().getAttribute('data-points')).toBe('500');
+    await screenshot(page, 'site-gallery');
+  });
 
   it('saw no CSP violation and no page error, and would have seen one', async () => {
     expect(await page.evaluate(() => window.cspViolations)).toEqual([]);
