@@ -94,6 +94,7 @@ describe('sweep summary', () => {
   it('statistics of few values', () => {
     expect(stat([])).toEqual({ mean: null, sd: null, n: 0 });
     expect(stat([2])).toEqual({ mean: 2, sd: null, n: 1 });
-    expect(differingFields(runs.map((r) => r.config))).toEqual(['nitp.lambda']);
+    expect(differingFields(runs.map((r) => r.config))).toEqual(['nitp.lambda', 'train.seed']);
+    expect(differingFields(runs.map((r) => r.config), ['train.seed'])).toEqual(['nitp.lambda']);
   });
 });

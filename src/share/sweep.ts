@@ -256,10 +256,13 @@ export function summarizeSweep(varied: readonly string[], runs: readonly Summary
   return { format: 'nitp-lab-sweep-summary', version: 1, varied: [...varied], rows: out };
 }
 
-/** The varied fields of a set of runs when no sweep.json names them: every field that differs, the seed aside. */
-export function differingFields(configs: readonly RunConfig[]): string[] {
-  return FIELD_LIST.map((f) => f.path).filter((p) => p !== 'train.seed' && new Set(configs.map((c) => JSON.stringify(get(c, p)))).size > 1);
+/** The config fields (table order) whose values differ among `configs` (W&B's "diff only"), but for `except`. */
+export function differingFields(configs: readonly RunConfig[], except: readonly string[] = []): string[] {
+  return FIELD_LIST.map((f) => f.path).filter((p) => !except.includes(p) && new Set(configs.map((c) => JSON.stringify(get(c, p)))).size > 1);
 }
+
+/** A config field's value by its dotted path. */
+export const fieldValue = (config: RunConfig, path: string): unknown => get(config, path);
 
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
