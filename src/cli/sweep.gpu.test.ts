@@ -29,7 +29,7 @@ describe('npm run sweep', () => {
   it('runs the grid, summarises it, and a killed sweep ends with the same summary', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'nitp-sweep-')), 'sweep');
     const first = await runSweep([...ARGS, '--out', out], quiet);
-    const dirs = ['lam=0_seed7', 'lam=0_seed8', 'lam=1_seed7', 'lam=1_seed8'];
+    const dirs = ['lam=0_seed7', 'lam=1_seed7', 'lam=0_seed8', 'lam=1_seed8'];
     expect(first.trained).toEqual(dirs);
     expect(readdirSync(out).sort()).toEqual([...dirs, 'summary.csv', 'summary.json', 'sweep.json'].sort());
     for (const d of dirs) {

@@ -27,12 +27,12 @@ describe('sweep grid', () => {
     const base = { model: { nLayer: 4 }, train: { seed: 10 } };
     const runs = sweepPlan(base, [parseVary('nitp.lambda=0,1'), parseVary('nitp.targetLayer=0,2')], 2);
     expect(runs.map((r) => r.dir)).toEqual([
-      'lam=0_seed10', 'lam=0_seed11', 'lam=1_k=0_seed10', 'lam=1_k=0_seed11', 'lam=1_k=2_seed10', 'lam=1_k=2_seed11',
+      'lam=0_seed10', 'lam=1_k=0_seed10', 'lam=1_k=2_seed10', 'lam=0_seed11', 'lam=1_k=0_seed11', 'lam=1_k=2_seed11',
     ]);
     expect(runs[0].variant).toEqual({ 'nitp.lambda': 0, 'nitp.targetLayer': null });
     expect(runs[0].config.nitp.targetLayer).toBe(1); // the base's (derived) value
-    expect(runs[2].config.nitp.targetLayer).toBe(0);
-    expect(runs.map((r) => r.config.train.seed)).toEqual([10, 11, 10, 11, 10, 11]);
+    expect(runs[1].config.nitp.targetLayer).toBe(0);
+    expect(runs.map((r) => r.config.train.seed)).toEqual([10, 10, 10, 11, 11, 11]);
     expect(runDirName({ 'eval.early': { every: 2, until: 60 } }, 3)).toBe('early=-every-2-until-60-_seed3');
   });
 

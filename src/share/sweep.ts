@@ -89,8 +89,8 @@ export function runDirName(variant: Record<string, unknown>, seed: number): stri
 }
 
 /**
- * Every run of the grid, variants in grid order (the first axis varies slowest), each at seeds
- * base, base+1, …, base+seeds−1 (base: the config's train.seed). Every grid point is resolved
+ * Every run of the grid at seeds base, base+1, …, base+seeds−1 (base: the config's train.seed),
+ * seed by seed, variants in grid order (the first axis varies slowest). Every grid point is resolved
  * before anything runs: a bad combination is refused naming the variant and the field.
  */
 export function sweepPlan(base: PartialRunConfig, axes: readonly VaryAxis[], seeds: number): SweepRunPlan[] {
@@ -100,7 +100,7 @@ export function sweepPlan(base: PartialRunConfig, axes: readonly VaryAxis[], see
   const baseSeed = resolveConfig(base).train.seed;
   let points: Record<string, unknown>[] = [{}];
   for (const axis of axes) points = points.flatMap((p) => axis.values.map((v) => ({ ...p, [axis.path]: v })));
-  const runs: SweepRunPlan[] = [];
+  const variants: { variant: Record<string, unknown>; config: RunConfig }[] = [];
   const seen = new Set<string>();
   for (const point of points) {
     let partial = base;
@@ -124,10 +124,14 @@ export function sweepPlan(base: PartialRunConfig, axes: readonly VaryAxis[], see
     const key = JSON.stringify(variant);
     if (seen.has(key)) continue;
     seen.add(key);
-    for (let i = 0; i < seeds; i++) {
-      const seed = baseSeed + i;
-      const run = resolveConfig({ ...config, train: { ...config.train, seed } });
-      runs.push({ dir: runDirName(variant, seed), seed, variant, config: run });
+    variants.push({ variant, config });
+  }
+  // seed by seed: a sweep stopped early has whole grids for its first seeds
+  const runs: SweepRunPlan[] = [];
+  for (let i = 0; i < seeds; i++) {
+    const seed = baseSeed + i;
+    for (const { variant, config } of variants) {
+      runs.push({ dir: runDirName(variant, seed), seed, variant, config: resolveConfig({ ...config, train: { ...config.train, seed } }) });
     }
   }
   const dirs = new Set(runs.map((r) => r.dir));

@@ -11,7 +11,7 @@ describe('queue core', () => {
   it('makes queues of seeds, of a λ list and of an ablation', () => {
     expect(seedItems(tiny, 2).map((x) => [x.label, x.config.train.seed])).toEqual([['seed 7', 7], ['seed 8', 8]]);
     const lam = lambdaItems(tiny, '0, 0.3, 3', 2);
-    expect(lam.map((x) => [x.config.nitp.lambda, x.config.train.seed])).toEqual([[0.3, 7], [0.3, 8], [3, 7], [3, 8]]); // λ = 0 is every pair's NTP run
+    expect(lam.map((x) => [x.config.nitp.lambda, x.config.train.seed])).toEqual([[0.3, 7], [3, 7], [0.3, 8], [3, 8]]); // λ = 0 is every pair's NTP run
     expect(lam[0].label).toBe('nitp.lambda = 0.3, seed 7');
     expect(() => lambdaItems(tiny, '1, -2', 1)).toThrow(/nitp\.lambda/);
     const abl = ablationItems(ablationById('abl-target-layer')!, 3);
