@@ -27,6 +27,10 @@ import { useGalleryLinks } from './hooks/useGalleryLinks.ts';
 import { TeachPanel } from './teach/TeachPanel.tsx';
 import { useTour } from './teach/useTour.ts';
 import { RunStats } from './RunStats.tsx';
+import { QueuePanel } from './controls/QueuePanel.tsx';
+import { SweepPanel } from './controls/SweepPanel.tsx';
+import { useQueue } from './hooks/useQueue.ts';
+import { ResearchView, useResearch } from './research/ResearchView.tsx';
 import type { LayerId } from '../train/protocol.ts';
 
 /** What a page opened from a link starts with: the link's config; an upload waits for its file. */
@@ -44,6 +48,8 @@ export function App() {
   const [runStore] = useState(() => new RunStore(idbStore()));
   const recording = useRunRecorder(runStore);
   const engine = useEngine(firstConfig, recording);
+  const queue = useQueue(engine, recording.currentId, runStore);
+  const research = useResearch(runStore);
   const { overlays, ids: overlayIds, toggle: toggleOverlay, setReference } = useOverlays(runStore);
   const [cursorStep, setCursorStep] = useState<number | null>(null);
   const [mainRef, width] = useElementWidth<HTMLElement>(900);
@@ -147,6 +153,8 @@ export function App() {
           <RunsPanel store={runStore} currentId={recording.currentId} overlayIds={overlayIds}
             problem={recording.problem} busy={!info || running} onResume={async (id) => engine.resume(await runStore.load(id))}
             onToggleOverlay={toggleOverlay} onRetry={() => recording.retry(engine.recorded)} />
+          <QueuePanel queue={queue} config={info?.config ?? null} canTrain={!!engine.api} onCompare={research.compare} />
+          <SweepPanel store={runStore} onOpen={research.openSweep} onCompare={research.compare} />
           <GalleryPanel onOpen={openGallery} disabled={running} />
           <RunFilesPanel content={content} onOpen={engine.view} disabled={running} />
           {info && (
@@ -154,6 +162,9 @@ export function App() {
           )}
         </aside>
         <main ref={mainRef} className="content">
+          <ErrorBoundary view="sweeps and comparisons">
+            <ResearchView research={research} width={width} cursorStep={cursorStep} onCursor={setCursorStep} onOverlay={(ids) => ids.forEach((id) => toggleOverlay(id, true))} />
+          </ErrorBoundary>
           {teaching && info && (
             <ErrorBoundary view="guided tour">
               <TeachPanel facts={tour.facts} step={tour.step} onStep={tour.setStep} d={info.config.model.dModel} nLayer={info.config.model.nLayer}
