@@ -31,6 +31,14 @@ async function metricsCsv(page: Page): Promise<string> {
   return csv;
 }
 
+/** The first python3 with PyTorch (NITP_PYTHON, python3, Debian's /usr/bin/python3), as the export's own test finds it. */
+function pythonWithTorch(): string {
+  for (const exe of [process.env.NITP_PYTHON, 'python3', '/usr/bin/python3'].filter((x): x is string => !!x)) {
+    if (spawnSync(exe, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return exe;
+  }
+  throw new Error('no python3 with PyTorch: install Debian\'s python3-torch (scripts/ensure-deps.sh does) or set NITP_PYTHON');
+}
+
 describe('run files and folders', () => {
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -45,6 +53,8 @@ describe('run files and folders', () => {
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await expect.poll(() => page.getByTestId('step').textContent(), { timeout: 240_000 }).toBe('20');
     await expect.poll(() => page.getByRole('button', { name: 'Train', exact: true }).isEnabled(), { timeout: 60_000 }).toBe(true);
+    // evaluations reach the charts in a transition: wait for all seven (steps 0, 2, 4, 6, 8, 10, 20)
+    await expect.poll(() => chartData(page), { timeout: 30_000 }).toContain('NTP model — held-out loss=7');
     const original = { charts: await chartData(page), csv: await metricsCsv(page) };
     await page.getByText('Run files', { exact: true }).click();
     const file = await download(page, () => page.getByRole('button', { name: 'Save run file' }).click());
@@ -91,8 +101,9 @@ describe('run files and folders', () => {
     expect(await exportPytorch(['--run', join(root, 'lab'), '--out', join(root, 'py')])).toBe(0);
     const out = join(root, 'results');
     mkdirSync(out);
+    const python = pythonWithTorch();
     for (const [name, lambda] of [['ntp', 0], ['nitp', 1]] as const) {
-      const r = spawnSync('python3', [join(root, 'py', 'train.py'), '--out', join(out, name), '--set', `nitp.lambda=${lambda}`], { encoding: 'utf8', cwd: join(root, 'py') });
+      const r = spawnSync(python, [join(root, 'py', 'train.py'), '--out', join(out, name), '--set', `nitp.lambda=${lambda}`], { encoding: 'utf8', cwd: join(root, 'py') });
       expect(r.status, `train.py (needs python3-torch): ${r.stderr}`).toBe(0);
     }
     const page = await openLab(await browser.newPage({ viewport: { width: 1280, height: 900 } }));

@@ -26,10 +26,11 @@ export function useGalleryLinks({ shared, webgpu, liveConfig, view, setReference
     const [content, index] = await Promise.all([fetchGalleryRun(id), fetchGalleryIndex().catch(() => [])]);
     view(content, `gallery: ${index.find((e) => e.id === id)?.name ?? id}`, 'gallery', id);
   };
+  // (again when the engine finds no adapter after all)
   useEffect(() => {
     const id = shared?.run ?? (!webgpu ? shared?.preset : null);
     if (id) open(id).catch((e: Error) => onError(`${e.message}.`));
-  }, []);
+  }, [webgpu]);
   const livePreset = liveConfig ? presetOf(liveConfig)?.id ?? null : null;
   useEffect(() => {
     setReference(null);
