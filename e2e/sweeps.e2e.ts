@@ -44,6 +44,10 @@ describe('queue, comparison and sweeps', () => {
     await page.getByRole('button', { name: 'Run queue' }).click();
     await expect.poll(statuses, { timeout: 600_000, interval: 1000 }).toEqual(['done', 'done']);
     await screenshot(page, 'queue-done');
+    // the Ablations menu says what the paper reports and what to expect here
+    await page.getByLabel('Ablation', { exact: true }).selectOption('abl-lambda');
+    expect(await page.getByTestId('ablation-note').textContent()).toMatch(/λ = 3/);
+    await page.locator('details.panel', { hasText: 'Queue and ablations' }).screenshot({ path: 'test-results/screenshots/queue-panel.png' });
     expect(await page.getByTestId('step').textContent()).toBe('20');
 
     // both land in Saved runs, named after their items; compare them
@@ -62,8 +66,8 @@ describe('queue, comparison and sweeps', () => {
     const view = page.getByTestId('research-view');
     await expect.poll(() => view.locator('[data-testid=series-band]').count()).toBe(6);
     expect(await view.getByTestId('summary-row').count()).toBe(2);
-    await view.scrollIntoViewIfNeeded();
     await screenshot(page, 'compare-two-seeds');
+    await view.screenshot({ path: 'test-results/screenshots/compare-two-seeds-view.png' });
     await page.getByRole('button', { name: 'Overlay these on the charts' }).click();
     await expect.poll(() => page.locator('path[data-series^="Experiment, seed 1338: NITP model"]').count()).toBeGreaterThan(0);
 
@@ -82,8 +86,8 @@ describe('queue, comparison and sweeps', () => {
     await lambdaHeader.click();
     expect(await rows.first().locator('td').first().textContent()).toBe('1');
     expect(await rows.first().textContent()).toMatch(/Δ .* \(\d\/2\)/);
-    await view.scrollIntoViewIfNeeded();
     await screenshot(page, 'sweep-folder');
+    await view.screenshot({ path: 'test-results/screenshots/sweep-folder-view.png' });
     expect(errors).toEqual([]);
     await page.close();
   }, 900_000);

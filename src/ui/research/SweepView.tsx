@@ -8,6 +8,7 @@ import type { StepPoint } from '../charts/smoothing.ts';
 import { Exportable } from '../Exportable.tsx';
 import type { GroupedRuns } from '../../share/runGroups.ts';
 import { METRIC_LABELS, SUMMARY_METRICS, type SummaryInput, type SummaryRow } from '../../share/sweep.ts';
+import { sortRows, type SortKey } from './sortRows.ts';
 import './research.css';
 
 /** Okabe–Ito, colour-blind safe; the first (blue) is usually the λ = 0 group. */
@@ -85,29 +86,6 @@ export function SweepView({ grouped, width, cursorStep, onCursor }: Props) {
 const DIGITS: Record<string, number> = { val_ntp: 4, erank_final: 2, erank_last: 2, anisotropy_final: 3, anisotropy_last: 3 };
 const fmt = (x: number | null | undefined, digits: number) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
 const show = (v: unknown) => (v === null ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
-
-type SortKey = { column: string; dir: 1 | -1 };
-
-/** What a column sorts by: a field's value, the number of seeds, a metric's mean or its paired difference's mean. */
-function sortValue(row: SummaryRow, column: string): number | string | null {
-  if (column === 'seeds') return row.seeds.length;
-  const [kind, key] = column.split(':');
-  if (kind === 'field') {
-    const v = row.variant[key];
-    return v === null || v === undefined ? null : typeof v === 'number' ? v : show(v);
-  }
-  const stat = kind === 'metric' ? row.metrics[key as keyof SummaryRow['metrics']] : row.diff?.[key as keyof SummaryRow['metrics']];
-  return stat?.mean ?? null;
-}
-
-export function sortRows(rows: readonly SummaryRow[], sort: SortKey | null): SummaryRow[] {
-  if (!sort) return [...rows];
-  return [...rows].sort((a, b) => {
-    const [x, y] = [sortValue(a, sort.column), sortValue(b, sort.column)];
-    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1; // empty cells last either way
-    return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * sort.dir;
-  });
-}
 
 /** The summary: one row per group, mean ± sd over seeds, and the paired difference to λ = 0 of the same seed. */
 export function SummaryTable({ grouped }: { grouped: GroupedRuns }) {
