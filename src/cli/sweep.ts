@@ -14,11 +14,10 @@
 // the run folders' config.json and metrics.jsonl alone.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, setField, type PartialRunConfig } from '../model/config.ts';
+import { ConfigError, resolveConfig, setField, type PartialRunConfig } from '../model/config.ts';
 import { ABLATIONS, PRESETS, ablationById, presetById } from '../model/presets.ts';
 import { parseVary, summarizeSweep, summaryCsv, sweepPlan, type SummaryInput, type SweepRunPlan, type SweepSummary, type VaryAxis } from '../share/sweep.ts';
 import { parseMetrics } from '../share/cliRun.ts';
-import { resolveConfig } from '../model/config.ts';
 import { main as train } from './train.ts';
 
 interface SweepArgs {
