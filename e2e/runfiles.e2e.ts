@@ -130,7 +130,8 @@ describe('run files and folders', () => {
       const page = await plain.newPage({ viewport: { width: 1280, height: 900 } });
       const errors = collectErrors(page);
       await openLab(page, '?v=2&p=tiny', 'viewing');
-      expect(await page.getByRole('alert').first().textContent()).toMatch(/WebGPU/);
+      expect(await page.getByRole('alert').first().textContent()).toMatch(/WebGPU.*The gallery and run files still open, view only/);
+      expect(await page.getByRole('button', { name: 'Train this config here' }).count()).toBe(0); // nothing here can train
       expect(await page.getByTestId('viewing').textContent()).toMatch(/gallery: Tiny and fast \(gallery\)/);
       expect((await chartData(page)).some((s) => /NTP model — training loss=\d{3}/.test(s))).toBe(true);
       expect(await page.getByRole('button', { name: 'Train', exact: true }).isDisabled()).toBe(true);

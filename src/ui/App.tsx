@@ -31,6 +31,7 @@ import { QueuePanel } from './controls/QueuePanel.tsx';
 import { SweepPanel } from './controls/SweepPanel.tsx';
 import { useQueue } from './hooks/useQueue.ts';
 import { ResearchView, useResearch } from './research/ResearchView.tsx';
+import { RecoveryBanner } from './RecoveryBanner.tsx';
 import type { LayerId } from '../train/protocol.ts';
 
 /** What a page opened from a link starts with: the link's config; an upload waits for its file. */
@@ -99,11 +100,12 @@ export function App() {
         <RunStats history={history} steps={steps} tokensPerSecond={tokensPerSecond} tokensPerStep={info?.tokensPerStep ?? null} />
       </header>
       {engine.error && <div className="error page-error" role="alert">{engine.error}</div>}
+      {engine.recovery && <RecoveryBanner recovery={engine.recovery} checkpointStep={engine.recorded.checkpoint?.step ?? null} onRestore={engine.restoreCheckpoint} disabled={running || !live} />}
       {viewing && (
         <div className="viewing page-error" role="status" data-testid="viewing">
           Showing <b>{viewing.name}</b> ({viewing.kind}), read-only: nothing here trains.{' '}
-          {engine.api && <button onClick={engine.runViewedLive}>Train this config here</button>}{' '}
-          {engine.api && <button onClick={engine.unview}>Back to the live run</button>}
+          {engine.api && engine.webgpu && <button onClick={engine.runViewedLive}>Train this config here</button>}{' '}
+          {engine.api && engine.webgpu && <button onClick={engine.unview}>Back to the live run</button>}
         </div>
       )}
       {drop.note && <div className={drop.note.error ? 'error page-error' : 'note page-error'} role={drop.note.error ? 'alert' : 'status'} data-testid="drop-note">{drop.note.text}</div>}
@@ -111,7 +113,7 @@ export function App() {
       {shared && info && (!reloaded || shared.notices.length > 0) && (!present || shared.notices.length > 0) && (
         <SharedNotice config={resolveConfig(shared.config)} shared={shared}
           own={JSON.stringify(info.config) === JSON.stringify(resolveConfig(shared.config)) ? own : null}
-          canRun={!running && (last?.step ?? 0) < steps} onRun={engine.start} />
+          canRun={!running && live && engine.webgpu && (last?.step ?? 0) < steps} onRun={engine.start} />
       )}
       <div className="layout">
         <aside className="sidebar" aria-label="Settings">

@@ -25,3 +25,12 @@ describe('the no-WebGPU message', () => {
     expect(m).not.toContain('secure context');
   });
 });
+
+describe('a browser with WebGPU but no adapter', () => {
+  it('is told so, apart from a browser without WebGPU, and that runs still open', () => {
+    const m = noWebGpuMessage({ hasWebGpu: true, hasAdapter: false, isSecureContext: true, href: 'http://localhost:5173/' })!;
+    expect(m).toMatch(/has WebGPU but gave the page no GPU adapter/);
+    expect(m).toMatch(/gallery and run files still open, view only/);
+    expect(noWebGpuMessage({ hasWebGpu: true, hasAdapter: true, isSecureContext: true, href: 'http://localhost:5173/' })).toBeNull();
+  });
+});

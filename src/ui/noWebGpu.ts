@@ -15,8 +15,8 @@ export interface WebGpuSupport {
  * localhost/127.0.0.1), so a page served over plain http to another machine lacks it in every
  * browser: that cause, and its fix, come first and apart from a browser that lacks WebGPU.
  */
-export function noWebGpuMessage({ hasWebGpu, isSecureContext, href }: WebGpuSupport): string | null {
-  if (hasWebGpu) return null;
+export function noWebGpuMessage({ hasWebGpu, isSecureContext, href, hasAdapter = true }: WebGpuSupport & { hasAdapter?: boolean }): string | null {
+  if (hasWebGpu && hasAdapter) return null;
   if (!isSecureContext) {
     let url: URL | null = null;
     try {
@@ -31,6 +31,11 @@ export function noWebGpuMessage({ hasWebGpu, isSecureContext, href }: WebGpuSupp
       `Open it as ${local} on the machine that serves it (from another machine, forward the port first: ssh -L ${port}:localhost:${port} that-machine), ` +
       'or serve the site over https.';
   }
+  if (hasWebGpu) {
+    return 'This browser has WebGPU but gave the page no GPU adapter (WebGPU may be switched off, or no driver supports it). ' +
+      'In Chrome or Edge check chrome://gpu and chrome://flags/#enable-unsafe-webgpu; on Linux start Chromium with ' +
+      '--enable-unsafe-webgpu --enable-features=Vulkan. The gallery and run files still open, view only.';
+  }
   return 'This browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome or Edge; ' +
-    'on Linux start Chromium with --enable-unsafe-webgpu --enable-features=Vulkan.';
+    'on Linux start Chromium with --enable-unsafe-webgpu --enable-features=Vulkan. The gallery and run files still open, view only.';
 }

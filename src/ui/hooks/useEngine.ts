@@ -13,6 +13,12 @@ import type { DataChoice } from '../controls/DataPanel.tsx';
 import type { RunRecording } from './useRunRecorder.ts';
 import { noWebGpuMessage } from '../noWebGpu.ts';
 
+/** A copy of `bytes` handed over to the worker without a second copy (its buffer moves there). */
+export function transferCopy(bytes: Uint8Array): Uint8Array {
+  const copy = bytes.slice();
+  return Comlink.transfer(copy, [copy.buffer]);
+}
+
 /** A plain visit starts with the tiny preset: it trains visibly within seconds even on a software GPU. */
 export const START_CONFIG = PRESETS[0].config;
 
@@ -54,7 +60,15 @@ export type PairAction =
   | { type: 'config'; config: RunConfig }
   /** a finished run from a file, shown instead of the live pair (which stays in the worker) */
   | { type: 'view'; content: RunFileContent; name: string; kind: ViewKind; galleryId?: string }
-  | { type: 'unview' };
+  | { type: 'unview' }
+  /** the pair was rebuilt from its last good checkpoint (step 0 without one): what came after it is dropped */
+  | { type: 'restored'; info: EngineInfo };
+
+/** Why training stopped and what the page offers: roll back to (or resume from) the last good checkpoint. */
+export interface Recovery {
+  kind: 'diverged' | 'worker' | 'device';
+  message: string;
+}
 
 const emptyPair = <T>(): Pair<T[]> => ({ ntp: [], nitp: [] });
 const emptyRecord = (): RecordedState => ({ history: emptyPair(), evals: emptyPair(), checkpoint: null });
@@ -118,6 +132,14 @@ export function pairReducer(state: PairState, action: PairAction): PairState {
     }
     case 'unview':
       return state.live ? { ...state, ...state.live, viewing: null, live: null } : state;
+    case 'restored': {
+      const step = old.checkpoint?.step ?? 0;
+      const evals = step === 0
+        ? { ntp: [action.info.initialEval.ntp], nitp: [action.info.initialEval.nitp] }
+        : { ntp: upTo(old.evals.ntp, step), nitp: upTo(old.evals.nitp, step) };
+      const recorded = { history: { ntp: upTo(old.history.ntp, step), nitp: upTo(old.history.nitp, step) }, evals, checkpoint: old.checkpoint };
+      return { ...state, info: action.info, recorded, evals, probe: null, samples: state.samples.filter((x) => x.step <= step) };
+    }
   }
 }
 
@@ -132,9 +154,12 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
   // batch, and the recorder gets each new state as it arrives, as before React renders it.
   const latest = useRef(state);
   const [error, setError] = useState<string | null>(null);
+  /** whether this browser can train: false without navigator.gpu, or when it gives no adapter */
+  const [webgpu, setWebgpu] = useState(() => typeof navigator !== 'undefined' && 'gpu' in navigator && window.isSecureContext);
   const [running, setRunning] = useState(false);
   const [probing, setProbing] = useState(false);
   const [bpeProgress, setBpeProgress] = useState<number | null>(null);
+  const [recovery, setRecovery] = useState<Recovery | null>(null);
   const { begin, update } = recording;
 
   const act = useCallback((action: PairAction) => {
@@ -147,6 +172,7 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
 
   const newPair = useCallback((info: EngineInfo, config: PartialRunConfig, uploadText?: string, resumed?: { meta: SavedRunMeta; saved: RecordedState }, background = false) => {
     begin(info, resumed?.meta);
+    if (!background) setRecovery(null);
     act({ type: 'pair', info, config, uploadText, saved: resumed?.saved, background });
   }, [act, begin]);
 
@@ -162,6 +188,12 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     // a run opened from a link or a file before the engine was ready stays in front
     const ready = (config: PartialRunConfig) => (info: EngineInfo) => newPair(info, config, undefined, undefined, true);
     remote.init(firstConfig).then(ready(firstConfig), (e: Error) => {
+      // navigator.gpu without an adapter (WebGPU switched off, no driver): runs can still be viewed
+      const noAdapter = /^WebGPU is not available/.test(e.message);
+      if (noAdapter) {
+        setWebgpu(false);
+        return setError(noWebGpuMessage({ hasWebGpu: true, hasAdapter: false, isSecureContext: window.isSecureContext, href: location.href }));
+      }
       if (firstConfig === START_CONFIG) return setError(e.message);
       setError(`The linked experiment could not start: ${e.message}. The default experiment is loaded instead.`);
       remote.init(START_CONFIG).then(ready(START_CONFIG), (e2: Error) => setError(e2.message));
@@ -210,10 +242,31 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
       await api.start(Comlink.proxy(onMetrics), 10, sampling.current);
       await checkpointNow(api);
     } catch (e) {
-      setError((e as Error).message); // a lost GPU device included: the worker names it
+      const { name, message } = e as Error;
+      // a diverged run keeps its last good checkpoint: the page offers to roll back to it
+      if (name === 'DivergenceError' || name === 'NonFiniteCheckpointError') setRecovery({ kind: 'diverged', message });
+      else setError(message); // a lost GPU device included: the worker names it
     } finally {
       setRunning(false);
     }
+  };
+
+  /**
+   * Rebuilds the pair from its last good checkpoint (from step 0 when it has none) and continues
+   * from there: the Roll back of a diverged run. The charts drop what came after the checkpoint.
+   */
+  const restoreCheckpoint = async () => {
+    const s = latest.current;
+    if (!api || !s.info || s.viewing) return;
+    const { checkpoint } = s.recorded;
+    const info = await api.init(s.info.config, { uploadText: s.uploadText });
+    if (checkpoint) {
+      // copies: the page keeps its checkpoint, the worker gets its own (transferred, not cloned)
+      for (const run of ['ntp', 'nitp'] as const) await api.importCheckpoint(run, transferCopy(checkpoint[run]));
+    }
+    act({ type: 'restored', info });
+    setRecovery(null);
+    setError(null);
   };
 
   /** Continues a saved run from its checkpoint: both runs load it, the charts show what was saved up to it. */
@@ -225,8 +278,8 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     }
     const info = await api!.init(meta.config);
     try {
-      await api!.importCheckpoint('ntp', checkpoint.ntp);
-      await api!.importCheckpoint('nitp', checkpoint.nitp);
+      await api!.importCheckpoint('ntp', transferCopy(checkpoint.ntp));
+      await api!.importCheckpoint('nitp', transferCopy(checkpoint.nitp));
     } catch (e) {
       // the worker has the new pair now: the page shows it too, as a fresh run
       newPair(info, meta.config);
@@ -254,7 +307,18 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     start,
     setSampling: (options: SampleOptions | undefined) => { sampling.current = options; },
     pause: () => api?.pause(),
-    stepOnce: async () => { if (api) onMetrics({ steps: await api.step(1), tokensPerSecond: latest.current.tokensPerSecond }); },
+    stepOnce: async () => {
+      if (!api) return;
+      try {
+        onMetrics({ steps: await api.step(1), tokensPerSecond: latest.current.tokensPerSecond });
+      } catch (e) {
+        if ((e as Error).name === 'DivergenceError') setRecovery({ kind: 'diverged', message: (e as Error).message });
+        else setError((e as Error).message);
+      }
+    },
+    recovery,
+    /** Roll back: the pair continues from its last good checkpoint */
+    restoreCheckpoint,
     reset: () => restart(state.config, state.uploadText),
     // the panel's config carries the data in use (its draft starts from the resolved config)
     applyConfig: (next: PartialRunConfig) => restart(next, state.uploadText),
@@ -267,7 +331,7 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     /** shows a finished run read-only; the live pair stays in the worker */
     view: (content: RunFileContent, name: string, kind: ViewKind, galleryId?: string) => act({ type: 'view', content, name, kind, galleryId }),
     /** false where the browser has no WebGPU: runs can still be viewed */
-    webgpu: typeof navigator !== 'undefined' && 'gpu' in navigator,
+    webgpu,
     /** back to the pair training here, as it was */
     unview: () => act({ type: 'unview' }),
     /** trains the viewed run's config here, as a new live pair */
