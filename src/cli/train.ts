@@ -16,7 +16,8 @@
 //                      {"step","eval":{"layers":[{"layer","erank",
 //                      "anisotropy","norm"}, ..., {"layer":"final",...}],"valNtp","valNitp"}}; at the end
 //                      {"step","probe":[{"layer","accuracy","chance"}]} for a tagged corpus
-// DIR/final.safetensors weights after the last step, with AdamW moments
+// DIR/final.safetensors weights after the last step, with AdamW moments (not written when the run diverged;
+//                      no file is written with a NaN/Inf weight: docs/method.md §4)
 // DIR/checkpoint.safetensors (every --checkpoint-every steps, default 250) weights and AdamW
 //                      moments; --resume continues the run in DIR from it, bit-identically to a
 //                      run that never stopped (config from DIR/config.json; metrics.jsonl is cut
@@ -28,7 +29,7 @@ import { ConfigError, DEFAULT_CONFIG, resolveConfig, setField, type PartialRunCo
 import { PRESETS, presetById } from '../model/presets.ts';
 import { MAX_UPLOAD_BYTES, validateUpload } from '../data/upload.ts';
 import { FileBpeCache } from '../data/bpeCacheNode.ts';
-import { readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
+import { NonFiniteCheckpointError, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { Trainer } from '../train/trainer.ts';
 import { Evaluator } from '../train/evaluator.ts';
@@ -221,7 +222,8 @@ export async function main(argv: string[]): Promise<number> {
       checkpointDue: (step) => step % args.checkpointEvery === 0 && step < steps,
     });
   } catch (e) {
-    if (!(e instanceof DivergenceError)) throw e;
+    // a diverged run keeps its last good checkpoint.safetensors (writeCheckpoint refuses NaN/Inf)
+    if (!(e instanceof DivergenceError || e instanceof NonFiniteCheckpointError)) throw e;
     failure = e.message;
   }
   const evalSeconds = evaluator.seconds;
@@ -245,9 +247,14 @@ export async function main(argv: string[]): Promise<number> {
       { name: 'eval', dtype: 'I32', shape: [config.eval.sequences, T + 1], data: trainer.evaluationSet.tokens },
     ], {}));
   }
-  const params = await trainer.readParams();
-  const optimizer = await trainer.readOptimizerState();
-  writeFileSync(join(args.out, 'final.safetensors'), writeCheckpoint(trainer.layout, { params, optimizer, step: trainer.step }, config, tokenizerJson));
+  if (failure) {
+    // a diverged run has no final weights: final.safetensors would pass them off as a result
+    console.log('final.safetensors not written: the run diverged');
+  } else {
+    const params = await trainer.readParams();
+    const optimizer = await trainer.readOptimizerState();
+    writeFileSync(join(args.out, 'final.safetensors'), writeCheckpoint(trainer.layout, { params, optimizer, step: trainer.step }, config, tokenizerJson));
+  }
   if (lastEval) console.log(`validation at step ${lastEval.step}: ntp ${lastEval.valNtp.toFixed(4)}${lastEval.valAux !== null ? ` nitp ${lastEval.valAux.toFixed(4)}` : ''}`);
   console.log(`wrote ${args.out}`);
   trainer.destroy();

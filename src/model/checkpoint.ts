@@ -10,8 +10,35 @@ export interface CheckpointState {
   step: number;
 }
 
-/** Serialises a checkpoint. */
+/** A checkpoint refused because a weight or moment is NaN or infinite (a diverged run, docs/method.md §4). */
+export class NonFiniteCheckpointError extends Error {
+  constructor(readonly tensor: string, readonly count: number, step: number) {
+    super(`the weights after step ${step} are not finite (${count} NaN/Inf values, first in ${tensor}), so no checkpoint was written; ` +
+      'the last good checkpoint is kept. Try a lower train.lr, and keep train.gradClip on.');
+    this.name = 'NonFiniteCheckpointError';
+  }
+}
+
+/** The first tensor of `flat` holding a NaN or ±Inf, with the number of such values in `flat`, or null. */
+export function firstNonFinite(layout: ParamLayout, flat: Float32Array, prefix = ''): { tensor: string; count: number } | null {
+  let count = 0;
+  let tensor: string | null = null;
+  for (const t of layout.tensors) {
+    for (let i = t.offset; i < t.offset + t.size; i++) {
+      if (Number.isFinite(flat[i])) continue;
+      count++;
+      tensor ??= prefix + t.name;
+    }
+  }
+  return tensor === null ? null : { tensor, count };
+}
+
+/** Serialises a checkpoint; throws NonFiniteCheckpointError rather than write a NaN or Inf. */
 export function writeCheckpoint(layout: ParamLayout, state: CheckpointState, config: RunConfig, tokenizer: object): Uint8Array {
+  for (const [prefix, flat] of [['', state.params], ['optim.m.', state.optimizer?.m], ['optim.v.', state.optimizer?.v]] as const) {
+    const bad = flat && firstNonFinite(layout, flat, prefix);
+    if (bad) throw new NonFiniteCheckpointError(bad.tensor, bad.count, state.step);
+  }
   const tensors: SafetensorsEntry[] = [];
   const add = (name: string, flat: Float32Array) => {
     for (const t of layout.tensors) {

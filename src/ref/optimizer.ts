@@ -41,8 +41,12 @@ export function gradientNorm(grads: ArrayLike<number>): number {
   return Math.sqrt(sum);
 }
 
-/** PyTorch clip_grad_norm_: min(1, maxNorm / (norm + 1e-6)); maxNorm = 0 disables clipping (1). */
+/**
+ * PyTorch clip_grad_norm_: min(1, maxNorm / (norm + 1e-6)); maxNorm = 0 disables clipping (1).
+ * A norm that is not finite gives 0: adamwStep then skips the update (docs/method.md §4).
+ */
 export function clipScale(norm: number, maxNorm: number): number {
+  if (!Number.isFinite(norm)) return 0;
   if (maxNorm <= 0) return 1;
   return Math.min(1, maxNorm / (norm + 1e-6));
 }
@@ -63,6 +67,7 @@ export function adamwStep(
   step: number, lr: number, decayFloats: number, hyper: AdamwHyper,
 ): void {
   const { beta1, beta2, eps, weightDecay, clipScale: clip } = hyper;
+  if (clip === 0) return; // a skipped update (non-finite gradient norm): params and moments stay
   const bias1 = 1 - Math.pow(beta1, step);
   const bias2 = 1 - Math.pow(beta2, step);
   for (let i = 0; i < params.length; i++) {

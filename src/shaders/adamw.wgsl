@@ -1,7 +1,9 @@
 // adamw.wgsl: the optimizer step on the GPU (docs/method.md §4), with nothing read back to the CPU.
 //   optimizerPrepare (1 thread): stepCounter += 1 (s = the update being prepared, 1-based);
 //     scalars[GRAD_NORM] = sqrt(sum of partials, in order); scalars[CLIP] = clip_grad_norm_'s factor;
-//     scalars[LR] = lr_s; scalars[LOSS] = scalars[NTP] + λ·scalars[AUX].
+//     scalars[LR] = lr_s; scalars[LOSS] = scalars[NTP] + λ·scalars[AUX]. A norm that is not finite
+//     sets CLIP to 0, which makes adamwUpdate/adamwTail keep params, m and v as they are (the
+//     update is skipped; docs/method.md §4).
 //   adamwPrepare (1 thread): scalars[BIAS1] = 1 − β1^s, scalars[BIAS2] = 1 − β2^s.
 //   adamwUpdate / adamwTail: params, m, v (n) updated in place (=) from grads (n):
 //     g = clip·grad; m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²; m̂ = m/(1−β1^s); v̂ = v/(1−β2^s);
@@ -115,12 +117,20 @@ fn optimizerPrepare() {
   if (settings.maxNorm > 0.0) {
     clip = min(1.0, settings.maxNorm / (norm + 1e-6)); // PyTorch clip_grad_norm_
   }
+  if (!isFinite(norm)) {
+    clip = 0.0; // skip this update: one NaN/Inf gradient would poison every weight and moment
+  }
   scalars[SCALAR_GRAD_NORM] = norm;
   scalars[SCALAR_CLIP] = clip;
   scalars[SCALAR_LR] = learningRate(s);
   let ntp = scalars[SCALAR_NTP];
   // λ = 0 gives exactly the NTP loss even if the auxiliary slot holds garbage
   scalars[SCALAR_LOSS] = select(ntp + settings.lambda * scalars[SCALAR_AUX], ntp, settings.lambda == 0.0);
+}
+
+// By the exponent bits: WGSL lets compilers assume floats are finite, so x != x may be folded away.
+fn isFinite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
 }
 
 // b^e by squaring: only correctly rounded multiplies, so every device gets the same bits. Its
@@ -163,6 +173,10 @@ fn adamwValues(theta: vec4<f32>, grad: vec4<f32>, m0: vec4<f32>, v0: vec4<f32>, 
   let index = vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u);
   let wd = select(vec4<f32>(0.0), vec4<f32>(dims.weightDecay), index < vec4<u32>(dims.decayFloats));
   let theta1 = theta - lr * (mHat / (sqrt(vHat) + dims.eps) + wd * theta);
+  // clip factor 0: optimizerPrepare found a non-finite gradient norm, and nothing changes
+  if (scalarsIn[SCALAR_CLIP] == 0.0) {
+    return AdamwState(theta, m0, v0);
+  }
   return AdamwState(theta1, m1, v1);
 }
 

@@ -42,19 +42,49 @@ export interface LoopOptions {
   evaluateStepZero?: boolean;
 }
 
-/** A run whose loss or gradient went non-finite. */
+/** A run whose loss or gradient went non-finite, or whose loss went far above a uniform guess. */
 export class DivergenceError extends Error {
-  constructor(readonly run: string, readonly metrics: StepMetrics) {
-    super(divergenceMessage(run, metrics)!);
+  constructor(readonly run: string, readonly step: number, message: string) {
+    super(message);
     this.name = 'DivergenceError';
   }
 }
 
-/** Why a step's metrics stop the run (a NaN or infinite loss or gradient norm), or null. */
-export function divergenceMessage(run: string, m: StepMetrics): string | null {
-  if ([m.loss, m.ntp, m.gradNorm, m.aux ?? 0].every(Number.isFinite)) return null;
-  return `step ${m.step}: the ${run} run's loss or gradient norm is not finite (loss ${m.loss}, ntp ${m.ntp}, nitp ${m.aux}, ` +
-    `gradNorm ${m.gradNorm}); training stopped. Try a lower train.lr, and keep train.gradClip on.`;
+const HINT = 'Try a lower train.lr, and keep train.gradClip on.';
+
+/**
+ * The NTP loss above which a run counts as diverged: max(3·ln V, 10) nats. A uniform guess
+ * scores ln V, so this is far outside training (docs/method.md §4, "Divergence").
+ */
+export function divergenceBound(vocabSize: number): number {
+  return Math.max(3 * Math.log(vocabSize), 10);
+}
+
+/**
+ * Why a step's metrics stop the run (a NaN or infinite loss or gradient norm, or an NTP loss
+ * above divergenceBound(vocabSize) when the vocabulary size is given), or null.
+ */
+export function divergenceMessage(run: string, m: StepMetrics, vocabSize?: number): string | null {
+  if (![m.loss, m.ntp, m.gradNorm, m.aux ?? 0].every(Number.isFinite)) {
+    return `step ${m.step}: the ${run} run's loss or gradient norm is not finite (loss ${m.loss}, ntp ${m.ntp}, nitp ${m.aux}, ` +
+      `gradNorm ${m.gradNorm}); training stopped. ${HINT}`;
+  }
+  if (vocabSize !== undefined && m.ntp > divergenceBound(vocabSize)) {
+    return `step ${m.step}: the ${run} run's loss diverged: ntp ${m.ntp.toFixed(2)} nats, above the bound ${divergenceBound(vocabSize).toFixed(2)} ` +
+      `(max(3·ln V, 10); a uniform guess over V = ${vocabSize} scores ${Math.log(vocabSize).toFixed(2)}), gradNorm ${m.gradNorm.toPrecision(4)}; ` +
+      `training stopped. ${HINT}`;
+  }
+  return null;
+}
+
+/** Why an evaluation stops the run (a non-finite validation loss, or one above the bound), or null. */
+export function evalDivergenceMessage(run: string, r: Pick<EvalRecord, 'step' | 'valNtp' | 'valAux'>, vocabSize: number): string | null {
+  const bound = divergenceBound(vocabSize);
+  if (!Number.isFinite(r.valNtp) || (r.valAux !== null && !Number.isFinite(r.valAux)) || r.valNtp > bound) {
+    return `step ${r.step}: the ${run} run's evaluation diverged (valNtp ${r.valNtp}, valNitp ${r.valAux}; bound ${bound.toFixed(2)} nats); ` +
+      `training stopped. ${HINT}`;
+  }
+  return null;
 }
 
 const evalDue = (schedule: EvalConfig, step: number, total: number) => evaluatesAt(schedule, total, step);
@@ -81,7 +111,10 @@ export async function trainLoop<K extends string>(
   if (lead.step === 0 && options.evaluateStepZero !== false && evalDue(options.evalSchedule(), 0, total)) {
     // where the geometry starts from: the weights before any update
     const steps = Object.fromEntries(names.map((n) => [n, []])) as unknown as Record<K, StepMetrics[]>;
-    await report({ step: 0, steps, eval: await evaluateInOrder(runs, names), checkpoint: false, tokensPerSecond: 0 });
+    const evaluation = await evaluateInOrder(runs, names);
+    const badEval = firstEvalDivergence(runs, names, evaluation);
+    if (badEval) throw badEval;
+    await report({ step: 0, steps, eval: evaluation, checkpoint: false, tokensPerSecond: 0 });
   }
   while (lead.step < total) {
     if (options.shouldStop?.()) return 'stopped';
@@ -94,19 +127,37 @@ export async function trainLoop<K extends string>(
     const steps = await each((run) => run.trainer.flushMetrics());
     let diverged: DivergenceError | null = null;
     for (const n of names) {
-      const bad = steps[n].find((m) => divergenceMessage(n, m) !== null);
-      if (bad && (!diverged || bad.step < diverged.metrics.step)) diverged = new DivergenceError(n.toUpperCase(), bad);
+      for (const m of steps[n]) {
+        const message = divergenceMessage(n.toUpperCase(), m, runs[n].trainer.shape.V);
+        if (message === null) continue;
+        if (!diverged || m.step < diverged.step) diverged = new DivergenceError(n.toUpperCase(), m.step, message);
+        break;
+      }
     }
     if (diverged) {
-      const upTo = diverged.metrics.step;
+      const upTo = diverged.step;
       for (const n of names) steps[n] = steps[n].filter((m) => m.step <= upTo);
       await report({ step: upTo, steps, eval: null, checkpoint: false, tokensPerSecond: tokensPerSecond() });
       throw diverged;
     }
     const evaluation = evalDue(schedule, end, total) ? await evaluateInOrder(runs, names) : null;
+    // checked before the report: the host checkpoints on it
+    const badEval = evaluation && firstEvalDivergence(runs, names, evaluation);
+    if (badEval) {
+      await report({ step: end, steps, eval: null, checkpoint: false, tokensPerSecond: tokensPerSecond() });
+      throw badEval;
+    }
     await report({ step: end, steps, eval: evaluation, checkpoint: checkpointDue(end), tokensPerSecond: tokensPerSecond() });
   }
   return 'done';
+}
+
+function firstEvalDivergence<K extends string>(runs: Record<K, LoopRun>, names: K[], evaluation: Record<K, EvalRecord>): DivergenceError | null {
+  for (const n of names) {
+    const message = evalDivergenceMessage(n.toUpperCase(), evaluation[n], runs[n].trainer.shape.V);
+    if (message) return new DivergenceError(n.toUpperCase(), evaluation[n].step, message);
+  }
+  return null;
 }
 
 /** Evaluates the runs one after another (they share the GPU queue; order keeps runs reproducible). */

@@ -4,8 +4,8 @@ import * as Comlink from 'comlink';
 import { requestGpu, type GpuContext } from '../gpu/device.ts';
 import { isEvalStep, resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
 import { Trainer } from './trainer.ts';
-import { checkCheckpointFits, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
-import { DivergenceError, trainLoop, type LoopRun } from './loop.ts';
+import { checkCheckpointFits, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
+import { DivergenceError, divergenceMessage, trainLoop, type LoopRun } from './loop.ts';
 import { buildPair, destroyPair, pairInfo } from './pair.ts';
 import { generate, type SamplingOptions } from './generate.ts';
 import { loadDataset } from '../data/runData.ts';
@@ -39,6 +39,8 @@ class WorkerEngine implements TrainerApi {
   private runs: Pair<Run> | null = null;
   private running = false;
   private lost: string | null = null;
+  /** why the pair stopped for good (a divergence); cleared by init(). Its weights are not saved or trained further. */
+  private diverged: string | null = null;
   /** the last step whose metrics reached the page */
   private reportedStep = 0;
 
@@ -54,6 +56,7 @@ class WorkerEngine implements TrainerApi {
     this.destroyRuns();
     this.runs = runs;
     this.reportedStep = 0;
+    this.diverged = null;
     gpu.device.lost.then((info) => {
       this.running = false;
       this.lost = `The GPU device was lost (${info.reason}: ${info.message}); training stopped after step ${this.reportedStep}. ` +
@@ -78,8 +81,14 @@ class WorkerEngine implements TrainerApi {
     runs.ntp.trainer.trainStep();
   }
 
+  /** Refuses to go on from weights that diverged: the page rolls back to its last good checkpoint (or resets). */
+  private checkNotDiverged(): void {
+    if (this.diverged) throw new DivergenceError('', this.reportedStep, this.diverged);
+  }
+
   async start(onMetrics: (batch: MetricsBatch) => void, logEvery = 10, samples?: SampleOptions): Promise<void> {
     const runs = this.active;
+    this.checkNotDiverged();
     if (this.running) return;
     this.running = true;
     let sampledAt = runs.nitp.trainer.step;
@@ -92,7 +101,8 @@ class WorkerEngine implements TrainerApi {
           batch.sample = await this.sample(runs, samples, r.step);
         }
         if (r.checkpoint) batch.checkpoint = { step: r.step, ntp: await checkpointOf(runs.ntp.trainer), nitp: await checkpointOf(runs.nitp.trainer) };
-        onMetrics(batch);
+        // checkpoints move to the page (transferred, not copied): megabytes per evaluation on larger models
+        onMetrics(batch.checkpoint ? Comlink.transfer(batch, [batch.checkpoint.ntp.buffer, batch.checkpoint.nitp.buffer]) : batch);
         this.reportedStep = r.step;
       }, {
         reportEvery: logEvery,
@@ -103,8 +113,12 @@ class WorkerEngine implements TrainerApi {
         evaluateStepZero: false, // init() evaluated step 0 and the page has it
       });
     } catch (e) {
+      if (e instanceof DivergenceError || e instanceof NonFiniteCheckpointError) {
+        this.diverged = e.message;
+        throw e;
+      }
       // A lost device makes the pending readback fail first: report the loss, not that symptom.
-      if (!(e instanceof DivergenceError) && (await settlesWithin(this.gpu!.device.lost, 1000))) throw new Error(this.lost!);
+      if (await settlesWithin(this.gpu!.device.lost, 1000)) throw new Error(this.lost!);
       throw e;
     } finally {
       this.running = false;
@@ -139,9 +153,20 @@ class WorkerEngine implements TrainerApi {
 
   async step(n: number) {
     const runs = this.active;
+    this.checkNotDiverged();
     for (let i = 0; i < n; i++) this.stepPair(runs);
     const steps = { ntp: await runs.ntp.trainer.flushMetrics(), nitp: await runs.nitp.trainer.flushMetrics() };
     this.reportedStep = runs.nitp.trainer.step;
+    // the same checks as trainLoop's
+    for (const name of RUNS) {
+      for (const m of steps[name]) {
+        const message = divergenceMessage(name.toUpperCase(), m, runs[name].trainer.shape.V);
+        if (message) {
+          this.diverged = message;
+          throw new DivergenceError(name.toUpperCase(), m.step, message);
+        }
+      }
+    }
     return steps;
   }
 
@@ -169,7 +194,9 @@ class WorkerEngine implements TrainerApi {
   async exportCheckpoint(run: RunName): Promise<Uint8Array> {
     const { trainer } = this.active[run];
     if (this.running) throw new Error('pause training before saving a checkpoint');
-    return checkpointOf(trainer);
+    this.checkNotDiverged();
+    const bytes = await checkpointOf(trainer);
+    return Comlink.transfer(bytes, [bytes.buffer]);
   }
 
   async importCheckpoint(run: RunName, bytes: Uint8Array): Promise<number> {
