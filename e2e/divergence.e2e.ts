@@ -20,7 +20,7 @@ function savedCheckpoint(page: Page) {
       const store = req.result.transaction('runs').objectStore('runs');
       const all = store.getAll();
       const keys = store.getAllKeys();
-      all.onsuccess = () => {
+      keys.onsuccess = () => { // requests complete in order: getAll has too
         const entries = new Map((keys.result as string[]).map((k, i) => [k, all.result[i]]));
         const metas = [...entries].filter(([k]) => k.endsWith('/meta')).map(([, v]) => v).sort((a, b) => b.updated - a.updated);
         if (!metas.length) return resolve(null);

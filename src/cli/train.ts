@@ -22,14 +22,14 @@
 //                      moments; --resume continues the run in DIR from it, bit-identically to a
 //                      run that never stopped (config from DIR/config.json; metrics.jsonl is cut
 //                      back to the checkpoint's step and continued)
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { adapterLine, nodeGpu, parseAdapterRequest, type AdapterRequest } from '../gpu/node.ts';
 import { ConfigError, DEFAULT_CONFIG, resolveConfig, setField, type PartialRunConfig, type RunConfig, type UploadRecord } from '../model/config.ts';
 import { PRESETS, presetById } from '../model/presets.ts';
-import { MAX_UPLOAD_BYTES, validateUpload } from '../data/upload.ts';
+import { checkUploadSize, MAX_UPLOAD_BYTES, validateUpload } from '../data/upload.ts';
 import { FileBpeCache } from '../data/bpeCacheNode.ts';
-import { NonFiniteCheckpointError, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
+import { checkCheckpointFits, checkCheckpointSize, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { Trainer } from '../train/trainer.ts';
 import { Evaluator } from '../train/evaluator.ts';
@@ -137,6 +137,8 @@ export async function main(argv: string[]): Promise<number> {
   if (args.text) {
     const r = raw as { data?: Record<string, unknown>; model?: { contextLength?: number }; train?: { batchSize?: number } };
     const T = r.model?.contextLength ?? DEFAULT_CONFIG.model.contextLength;
+    // refused by its size before it is read
+    checkUploadSize(statSync(args.text).size, basename(args.text), MAX_UPLOAD_BYTES);
     const upload = await validateUpload(new Uint8Array(readFileSync(args.text)), basename(args.text), {
       maxBytes: MAX_UPLOAD_BYTES, minTokens: 10 * (T + 1),
     });
@@ -174,7 +176,9 @@ export async function main(argv: string[]): Promise<number> {
   let kept: string[] = [];
   if (args.resume) {
     if (!existsSync(checkpointPath)) throw new Error(`--resume: ${checkpointPath} does not exist (checkpoints are written every --checkpoint-every steps)`);
+    checkCheckpointSize(statSync(checkpointPath).size, trainer.layout.totalFloats, checkpointPath);
     const checkpoint = readCheckpoint(readFileSync(checkpointPath), trainer.layout);
+    checkCheckpointFits(checkpoint.metadata, config, tokenizerJson); // its step within train.steps, among others
     if (!checkpoint.optimizer) throw new Error(`--resume: ${checkpointPath} has no AdamW moments (optim.m.*, optim.v.*)`);
     if (checkpoint.metadata.config !== JSON.stringify(config)) throw new Error(`--resume: ${checkpointPath} was written with a different config than ${args.out}/config.json`);
     trainer.resume({ params: checkpoint.params, ...checkpoint.optimizer, step: checkpoint.step });

@@ -32,6 +32,8 @@ export interface CharTokenizerJSON {
 
 export type TokenizerJSON = CharTokenizerJSON | BpeJSON;
 
+/** The most characters a char vocabulary may have: BPE's largest vocabulary (data.vocabSize), 8192. */
+export const MAX_CHAR_VOCAB = 8192;
 const DENSE_LIMIT = 0x10000; // code points below this map through a table, the rest through a Map
 
 function describeChar(cp: number): string {
@@ -71,6 +73,11 @@ export class CharTokenizer implements Tokenizer {
   static fromTexts(texts: readonly string[]): CharTokenizer {
     const seen = new Set<number>();
     for (const text of texts) for (const ch of text) seen.add(ch.codePointAt(0)!);
+    // every character is a row of the embedding and a column of the logits (B·T·V floats)
+    if (seen.size > MAX_CHAR_VOCAB) {
+      throw new Error(`the text has ${seen.size.toLocaleString('en-US')} distinct characters; the char tokenizer takes at most ` +
+        `${MAX_CHAR_VOCAB.toLocaleString('en-US')}: choose the BPE tokenizer (byte-level, any text) or a text with fewer distinct symbols`);
+    }
     // Sort numerically by code point: a UTF-16 string sort would put astral characters before U+E000..U+FFFF.
     return new CharTokenizer([...seen].sort((a, b) => a - b).map((cp) => String.fromCodePoint(cp)));
   }

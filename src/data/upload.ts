@@ -73,6 +73,11 @@ function isControl(c: number): boolean {
   return (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c) || (c >= 0x7f && c <= 0x9f);
 }
 
+/** Refuses a file larger than `maxBytes` from its size alone, before a byte of it is read. */
+export function checkUploadSize(size: number, name: string, maxBytes: number = MAX_UPLOAD_BYTES): void {
+  if (size > maxBytes) throw new Error(`${JSON.stringify(name)} is ${formatBytes(size)}, larger than the upload limit of ${formatBytes(maxBytes)}`);
+}
+
 /**
  * Checks an uploaded file and decodes it (see the file header for the checks, their order and the
  * normalisation).
@@ -87,7 +92,7 @@ export async function validateUpload(bytes: Uint8Array, name: string, limits: Up
   const file = JSON.stringify(name);
   const size = bytes.length;
   if (size === 0) throw new Error(`${file} is empty (0 bytes); upload a UTF-8 text file`);
-  if (size > maxBytes) throw new Error(`${file} is ${formatBytes(size)}, larger than the upload limit of ${formatBytes(maxBytes)}`);
+  checkUploadSize(size, name, maxBytes);
   if (size >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
     throw new Error(`${file} is UTF-16 or UTF-32 text (it starts with a byte-order mark ${bytes[0].toString(16).toUpperCase()} ${bytes[1].toString(16).toUpperCase()}); save it as UTF-8`);
   }

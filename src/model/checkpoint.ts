@@ -3,6 +3,49 @@
 import { readSafetensors, writeSafetensors, type SafetensorsEntry } from '../io/safetensors.ts';
 import { resolveConfig, usesNitpHead, type RunConfig } from './config.ts';
 import type { ParamLayout } from './params.ts';
+import { FORBIDDEN_KEYS, ownValue, parseJsonSafely } from '../util/safeJson.ts';
+
+/** The most steps a run has (train.steps' maximum in the config table): no checkpoint is later. */
+const MAX_STEP = 10_000_000;
+
+/**
+ * The largest checkpoint file of a model with `floats` parameters: weights and both AdamW moments,
+ * plus room for the header (tensor names, config, tokenizer). Files are refused by their size
+ * before they are read.
+ */
+export function maxCheckpointBytes(floats: number): number {
+  return 3 * 4 * floats + 16 * 2 ** 20;
+}
+
+/** Refuses a checkpoint file from its size alone (before reading it), naming both sizes. */
+export function checkCheckpointSize(bytes: number, floats: number, name: string): void {
+  const max = maxCheckpointBytes(floats);
+  if (bytes > max) {
+    const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    throw new Error(`${name} is ${mib(bytes)}; a checkpoint of this model (${floats.toLocaleString('en-US')} parameters, with AdamW moments) is at most ${mib(max)}`);
+  }
+}
+
+/**
+ * A checkpoint's metadata, read with own-property checks: keys "__proto__", "constructor" and
+ * "prototype" are refused by name (also inside the config and tokenizer JSON), and "step" must be
+ * an integer in [0, 10,000,000] (checkCheckpointFits then bounds it by the run's train.steps).
+ */
+export function checkpointStep(metadata: Record<string, string>): number {
+  for (const key of Object.keys(metadata)) {
+    if (FORBIDDEN_KEYS.includes(key)) throw new Error(`the checkpoint's metadata has a key "${key}", which the lab refuses`);
+  }
+  for (const key of ['config', 'tokenizer']) {
+    const text = ownValue(metadata, key);
+    if (typeof text === 'string') parseJsonSafely(text, `the checkpoint's metadata "${key}"`);
+  }
+  const step = ownValue(metadata, 'step');
+  if (step === undefined) return 0;
+  if (typeof step !== 'string' || !/^\d{1,8}$/.test(step) || Number(step) > MAX_STEP) {
+    throw new Error(`the checkpoint's step ${JSON.stringify(step).slice(0, 40)} is not an integer in 0..${MAX_STEP.toLocaleString('en-US')}`);
+  }
+  return Number(step);
+}
 
 export interface CheckpointState {
   params: Float32Array; // flat, layout order
@@ -63,6 +106,7 @@ export function writeCheckpoint(layout: ParamLayout, state: CheckpointState, con
  */
 export function readCheckpoint(bytes: Uint8Array, layout: ParamLayout): CheckpointState & { metadata: Record<string, string> } {
   const file = readSafetensors(bytes);
+  const step = checkpointStep(file.metadata);
   const gather = (prefix: string, required: boolean): Float32Array | null => {
     const flat = new Float32Array(layout.totalFloats);
     for (const t of layout.tensors) {
@@ -82,8 +126,7 @@ export function readCheckpoint(bytes: Uint8Array, layout: ParamLayout): Checkpoi
   const params = gather('', true)!;
   const m = gather('optim.m.', false);
   const v = gather('optim.v.', false);
-  const step = Number(file.metadata.step ?? 0);
-  return { params, optimizer: m && v ? { m, v } : undefined, step: Number.isFinite(step) ? step : 0, metadata: file.metadata };
+  return { params, optimizer: m && v ? { m, v } : undefined, step, metadata: file.metadata };
 }
 
 /**
@@ -92,10 +135,13 @@ export function readCheckpoint(bytes: Uint8Array, layout: ParamLayout): Checkpoi
  * difference. A checkpoint without metadata passes (its tensor shapes are checked on reading).
  */
 export function checkCheckpointFits(metadata: Record<string, string>, config: RunConfig, tokenizer: object): void {
-  if (metadata.config !== undefined) {
+  const step = checkpointStep(metadata);
+  if (step > config.train.steps) throw new Error(`the checkpoint is of step ${step}, past this run's last step (train.steps = ${config.train.steps})`);
+  const configText = ownValue(metadata, 'config');
+  if (configText !== undefined) {
     let theirs: RunConfig;
     try {
-      theirs = resolveConfig(JSON.parse(metadata.config));
+      theirs = resolveConfig(parseJsonSafely(String(configText), 'it'));
     } catch (e) {
       throw new Error(`the checkpoint's metadata "config" is not a valid config: ${(e as Error).message}`);
     }
@@ -109,7 +155,8 @@ export function checkCheckpointFits(metadata: Record<string, string>, config: Ru
         : 'the checkpoint has no NITP head (nitp.lambda = 0); this run has one: load it into the NTP run');
     }
   }
-  if (metadata.tokenizer !== undefined && metadata.tokenizer !== JSON.stringify(tokenizer)) {
+  const tokenizerText = ownValue(metadata, 'tokenizer');
+  if (tokenizerText !== undefined && tokenizerText !== JSON.stringify(tokenizer)) {
     throw new Error("the checkpoint's tokenizer (metadata \"tokenizer\") differs from this run's: it was trained on other data or another tokenizer");
   }
 }

@@ -89,6 +89,10 @@ export class Trainer {
    * next steps are bit-identical to those of a run that never stopped.
    */
   resume(state: { params: Float32Array; m: Float32Array; v: Float32Array; step: number }): void {
+    const { step } = state;
+    if (!Number.isInteger(step) || step < 0 || step > this.config.train.steps) {
+      throw new Error(`cannot resume at step ${step}: it must be an integer in 0..train.steps (${this.config.train.steps})`);
+    }
     this.loadParams(state.params, state);
     for (let s = 0; s < state.step; s++) this.sampler.next();
   }

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { Panel } from './Panel.tsx';
 import type { DataConfig } from '../../model/config.ts';
 import { SYNTHETIC_DEFAULTS, type SyntheticKind } from '../../data/synthetic.ts';
-import { MAX_UPLOAD_BYTES, validateUpload } from '../../data/upload.ts';
+import { checkUploadSize, MAX_UPLOAD_BYTES, validateUpload } from '../../data/upload.ts';
 import { BPE_MAX_VOCAB, BPE_MIN_VOCAB } from '../../data/bpe.ts';
 
 export interface DataChoice {
@@ -56,6 +56,7 @@ export function DataPanel({ current, contextLength, disabled, onApply }: Props) 
         data.tokenizer = 'char';
         data.task = { ...defaults, ...task } as DataConfig['task'];
       } else if (corpus === 'upload') {
+        if (file) checkUploadSize(file.size, file.name); // before reading a byte of it
         const bytes = file ? new Uint8Array(await file.arrayBuffer()) : new TextEncoder().encode(pasted);
         const name = file ? file.name : 'pasted text';
         if (!file && pasted.length === 0) throw new Error('choose a text file or paste some text first');

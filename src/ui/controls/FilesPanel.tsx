@@ -3,6 +3,8 @@
 // a checkpoint loaded into a run to continue training or to generate text.
 import { useState } from 'react';
 import type * as Comlink from 'comlink';
+import { transfer } from 'comlink';
+import { checkCheckpointSize } from '../../model/checkpoint.ts';
 import { Panel } from './Panel.tsx';
 import type { PairInfo, EvalRecord, Pair, RunName, StepMetrics, TrainerApi } from '../../train/protocol.ts';
 import { metricsCsv, metricsJson } from '../../share/exportMetrics.ts';
@@ -48,10 +50,11 @@ export function FilesPanel({ engine, info, history, evals, running, onImported }
   });
 
   const loadCheckpoint = (file: File) => act(async () => {
-    const bytes = new Uint8Array(await file.arrayBuffer());
     let step: number;
     try {
-      step = await engine!.importCheckpoint(run, bytes);
+      checkCheckpointSize(file.size, info.parameters[run], file.name); // before reading a byte of it
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      step = await engine!.importCheckpoint(run, transfer(bytes, [bytes.buffer])); // moved, not copied
     } catch (e) {
       throw new Error(`${file.name} was not loaded: ${(e as Error).message}. The ${RUN_LABELS[run]} run did not change.`);
     }
