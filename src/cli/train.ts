@@ -3,6 +3,7 @@
 //   npm run train -- [--config FILE.json | --preset ID] [--set section.field=value ...] [--steps N]
 //                    [--out DIR] [--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume]
 //                    [--adapter auto|default|swiftshader]   (src/gpu/node.ts: auto = this machine's GPU, else SwiftShader)
+//                    [--memory-budget GiB]   GPU memory the run may use (default 4; model/memory.ts)
 // --preset starts from a preset (model/presets.ts: tiny, teaching, paper); --set overrides any
 // config field by its dotted name, validated like the field in a config file.
 // --text trains on a text file (data.corpus "upload"): the config records its name, size and
@@ -36,6 +37,8 @@ import { Evaluator } from '../train/evaluator.ts';
 import { DivergenceError, trainLoop } from '../train/loop.ts';
 import type { EvalRecord, StepMetrics } from '../train/protocol.ts';
 import { loadDataset } from '../data/runData.ts';
+import { checkMemoryPlan, MEMORY_BUDGET_BYTES, runMemoryPlan } from '../model/memory.ts';
+import { GpuFailure, uncapturedFailure, withErrorScopes } from '../gpu/errors.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
 
 interface Args {
@@ -50,13 +53,15 @@ interface Args {
   checkpointEvery: number;
   resume: boolean;
   adapter: AdapterRequest;
+  /** GPU memory the run may use, bytes (--memory-budget GiB) */
+  memoryBudget: number;
 }
 
 const USAGE = 'usage: npm run train -- [--config FILE.json | --preset ID] [--set section.field=value ...] [--steps N] [--out DIR] ' +
-  '[--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume] [--adapter auto|default|swiftshader]';
+  '[--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume] [--adapter auto|default|swiftshader] [--memory-budget GiB]';
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { config: null, preset: null, set: [], steps: null, out: 'runs/latest', saveBatches: false, text: null, checkpointEvery: 250, resume: false, adapter: 'auto' };
+  const args: Args = { config: null, preset: null, set: [], steps: null, out: 'runs/latest', saveBatches: false, text: null, checkpointEvery: 250, resume: false, adapter: 'auto', memoryBudget: MEMORY_BUDGET_BYTES };
   const positive = (name: string, v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
@@ -79,6 +84,12 @@ export function parseArgs(argv: string[]): Args {
     else if (a === '--save-batches') args.saveBatches = true;
     else if (a === '--text') args.text = value();
     else if (a === '--adapter') args.adapter = parseAdapterRequest(value());
+    else if (a === '--memory-budget') {
+      const v = value();
+      const gib = Number(v);
+      if (!(gib > 0 && gib <= 1024)) throw new Error(`--memory-budget must be a number of GiB in (0, 1024], got "${v}"`);
+      args.memoryBudget = gib * 2 ** 30;
+    }
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
@@ -161,7 +172,9 @@ export async function main(argv: string[]): Promise<number> {
   if (floor !== null) console.log(`loss floor of ${data.name} (ideal predictor): ${floor.toFixed(4)} nats/token`);
   const gpu = await nodeGpu(args.adapter);
   console.log(adapterLine(gpu));
-  const trainer = new Trainer(gpu, config, data);
+  // every buffer against the adapter's limits and the budget before anything is allocated
+  checkMemoryPlan(runMemoryPlan(config, data.vocabSize), gpu.device.limits, args.memoryBudget, 'the run needs');
+  const trainer = await withErrorScopes(gpu.device, 'Allocating the run', () => new Trainer(gpu, config, data), (t) => t?.destroy());
   const { B } = trainer.model;
   const T = trainer.shape.T;
   const steps = config.train.steps;
@@ -196,7 +209,7 @@ export async function main(argv: string[]): Promise<number> {
     renameSync(path + '.tmp', path);
   };
 
-  const evaluator = new Evaluator(trainer);
+  const evaluator = await withErrorScopes(gpu.device, 'Allocating the evaluation', () => new Evaluator(trainer), (e) => e?.destroy());
   writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
   const emit = (line: string) => appendFileSync(metricsPath, line + '\n');
   const progressEvery = 50;
@@ -224,10 +237,11 @@ export async function main(argv: string[]): Promise<number> {
       reportEvery: progressEvery,
       evalSchedule: () => config.eval,
       checkpointDue: (step) => step % args.checkpointEvery === 0 && step < steps,
+      gpuFailure: () => uncapturedFailure(gpu),
     });
   } catch (e) {
     // a diverged run keeps its last good checkpoint.safetensors (writeCheckpoint refuses NaN/Inf)
-    if (!(e instanceof DivergenceError || e instanceof NonFiniteCheckpointError)) throw e;
+    if (!(e instanceof DivergenceError || e instanceof NonFiniteCheckpointError || e instanceof GpuFailure)) throw e;
     failure = e.message;
   }
   const evalSeconds = evaluator.seconds;
@@ -253,7 +267,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (failure) {
     // a diverged run has no final weights: final.safetensors would pass them off as a result
-    console.log('final.safetensors not written: the run diverged');
+    console.log('final.safetensors not written: the run stopped early');
   } else {
     const params = await trainer.readParams();
     const optimizer = await trainer.readOptimizerState();

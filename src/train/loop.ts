@@ -10,6 +10,7 @@ import { evaluatesAt, type EvalConfig } from '../model/config.ts';
 import type { Trainer } from './trainer.ts';
 import type { Evaluator } from './evaluator.ts';
 import type { EvalRecord, StepMetrics } from './protocol.ts';
+import { GpuFailure } from '../gpu/errors.ts';
 
 export interface LoopRun {
   trainer: Trainer;
@@ -40,6 +41,12 @@ export interface LoopOptions {
   shouldStop?: () => boolean;
   /** whether a run at step 0 is evaluated before its first update (default true; false when the host already has that evaluation) */
   evaluateStepZero?: boolean;
+  /**
+   * Asked after every readback, before anything is reported: a message stops the run with a
+   * GpuFailure (an uncaptured GPU error: gpu/errors.ts uncapturedFailure). Metrics read from a
+   * failed buffer are never reported.
+   */
+  gpuFailure?: () => string | null;
 }
 
 /** A run whose loss or gradient went non-finite, or whose loss went far above a uniform guess. */
@@ -107,11 +114,16 @@ export async function trainLoop<K extends string>(
   const tokensPerSecond = () => ((lead.step - startStep) * lead.model.B * lead.shape.T) / Math.max(1e-9, (performance.now() - started) / 1000);
   const each = <T>(f: (run: LoopRun) => Promise<T>) => Promise.all(names.map((n) => f(runs[n]))).then((xs) => Object.fromEntries(names.map((n, i) => [n, xs[i]])) as Record<K, T>);
   const checkpointDue = options.checkpointDue ?? (() => false);
+  const checkGpu = () => {
+    const failure = options.gpuFailure?.();
+    if (failure) throw new GpuFailure(failure);
+  };
 
   if (lead.step === 0 && options.evaluateStepZero !== false && evalDue(options.evalSchedule(), 0, total)) {
     // where the geometry starts from: the weights before any update
     const steps = Object.fromEntries(names.map((n) => [n, []])) as unknown as Record<K, StepMetrics[]>;
     const evaluation = await evaluateInOrder(runs, names);
+    checkGpu();
     const badEval = firstEvalDivergence(runs, names, evaluation);
     if (badEval) throw badEval;
     await report({ step: 0, steps, eval: evaluation, checkpoint: false, tokensPerSecond: 0 });
@@ -125,6 +137,7 @@ export async function trainLoop<K extends string>(
     while (end < last && !evalDue(schedule, end, total) && !checkpointDue(end)) end++;
     while (lead.step < end) for (const n of names) runs[n].trainer.trainStep();
     const steps = await each((run) => run.trainer.flushMetrics());
+    checkGpu();
     let diverged: DivergenceError | null = null;
     for (const n of names) {
       for (const m of steps[n]) {
@@ -141,6 +154,7 @@ export async function trainLoop<K extends string>(
       throw diverged;
     }
     const evaluation = evalDue(schedule, end, total) ? await evaluateInOrder(runs, names) : null;
+    if (evaluation) checkGpu();
     // checked before the report: the host checkpoints on it
     const badEval = evaluation && firstEvalDivergence(runs, names, evaluation);
     if (badEval) {

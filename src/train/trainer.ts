@@ -50,7 +50,7 @@ export class Trainer {
     this.sampler = this.trainingBatches();
     // The evaluation set is fixed for the run, drawn from its own stream of the seed; its size does not depend on B.
     this.evalSet = data.batches('val', config.eval.sequences, T, config.train.seed, 'eval').next();
-    this.ring = this.device.createBuffer({ size: RING_STEPS * SCALARS * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+    this.ring = this.device.createBuffer({ label: 'metricsRing', size: RING_STEPS * SCALARS * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
     this.stepProgram = new Program(this.device);
     this.model.recordTrainStep(this.stepProgram);
     this.evalProgram = new Program(this.device);

@@ -7,6 +7,8 @@ import { Trainer } from './trainer.ts';
 import { checkCheckpointFits, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
 import { DivergenceError, divergenceMessage, trainLoop, type LoopRun } from './loop.ts';
 import { buildPair, destroyPair, pairInfo } from './pair.ts';
+import { checkMemoryPlan, pairMemoryPlan } from '../model/memory.ts';
+import { ErrorScopes, GpuFailure, uncapturedFailure, withErrorScopes } from '../gpu/errors.ts';
 import { generate, type SamplingOptions } from './generate.ts';
 import { loadDataset } from '../data/runData.ts';
 import { fetchCorpusSource } from '../data/corpus.ts';
@@ -39,8 +41,10 @@ class WorkerEngine implements TrainerApi {
   private runs: Pair<Run> | null = null;
   private running = false;
   private lost: string | null = null;
-  /** why the pair stopped for good (a divergence); cleared by init(). Its weights are not saved or trained further. */
-  private diverged: string | null = null;
+  /** why the pair stopped for good (a divergence, a GPU error); cleared by init(). Its weights are not saved or trained further. */
+  private stopped: Error | null = null;
+  /** the pair's first training chunk is still to come: it runs inside error scopes */
+  private firstChunk = false;
   /** the last step whose metrics reached the page */
   private reportedStep = 0;
 
@@ -52,17 +56,24 @@ class WorkerEngine implements TrainerApi {
     const data = await loadDataset(config, fetchCorpusSource(), {
       uploadText: options.uploadText, onProgress, bpeCache: new IdbBpeCache(),
     });
-    const runs = buildPair(gpu, config, data);
+    // every buffer of both runs against the device's limits and the budget, before allocating any
+    checkMemoryPlan(pairMemoryPlan(config, data.vocabSize), gpu.device.limits);
     this.destroyRuns();
+    gpu.errors.length = 0; // errors of the previous pair stay with it
+    // allocation and the step-0 evaluation (the first forward pass) inside error scopes
+    const { runs, initialEval } = await withErrorScopes(gpu.device, 'Allocating both runs', async () => {
+      const runs = buildPair(gpu, config, data);
+      return { runs, initialEval: { ntp: await runs.ntp.evaluator.evaluate(), nitp: await runs.nitp.evaluator.evaluate() } };
+    }, (built) => built && destroyPair(built.runs));
     this.runs = runs;
     this.reportedStep = 0;
-    this.diverged = null;
+    this.stopped = null;
+    this.firstChunk = true;
     gpu.device.lost.then((info) => {
       this.running = false;
       this.lost = `The GPU device was lost (${info.reason}: ${info.message}); training stopped after step ${this.reportedStep}. ` +
         'The metrics so far are kept; reload the page to start again.';
     });
-    const initialEval = { ntp: await runs.ntp.evaluator.evaluate(), nitp: await runs.nitp.evaluator.evaluate() };
     return { ...pairInfo(runs, data, gpu.description), initialEval };
   }
 
@@ -81,9 +92,9 @@ class WorkerEngine implements TrainerApi {
     runs.ntp.trainer.trainStep();
   }
 
-  /** Refuses to go on from weights that diverged: the page rolls back to its last good checkpoint (or resets). */
+  /** Refuses to go on from weights that diverged or a GPU error spoiled: the page rolls back to its last good checkpoint (or resets). */
   private checkNotDiverged(): void {
-    if (this.diverged) throw new DivergenceError('', this.reportedStep, this.diverged);
+    if (this.stopped) throw this.stopped;
   }
 
   async start(onMetrics: (batch: MetricsBatch) => void, logEvery = 10, samples?: SampleOptions): Promise<void> {
@@ -92,8 +103,13 @@ class WorkerEngine implements TrainerApi {
     if (this.running) return;
     this.running = true;
     let sampledAt = runs.nitp.trainer.step;
+    const scopes = this.firstChunk ? new ErrorScopes(this.gpu!.device, 'The first training step') : null;
     try {
       await trainLoop(runs, async (r) => {
+        if (scopes) {
+          await scopes.close(); // before the first metrics leave: they may be read from failed buffers
+          this.firstChunk = false;
+        }
         const batch: MetricsBatch = { steps: r.steps, tokensPerSecond: r.tokensPerSecond };
         if (r.eval) batch.eval = r.eval;
         if (samples && samples.every > 0 && Math.floor(r.step / samples.every) > Math.floor(sampledAt / samples.every)) {
@@ -111,10 +127,13 @@ class WorkerEngine implements TrainerApi {
         checkpointDue: (step) => step > 0 && isEvalStep(runs.nitp.trainer.config, step),
         shouldStop: () => !this.running,
         evaluateStepZero: false, // init() evaluated step 0 and the page has it
+        gpuFailure: () => uncapturedFailure(this.gpu!),
       });
     } catch (e) {
-      if (e instanceof DivergenceError || e instanceof NonFiniteCheckpointError) {
-        this.diverged = e.message;
+      await scopes?.close().catch(() => undefined);
+      if (e instanceof DivergenceError || e instanceof NonFiniteCheckpointError || e instanceof GpuFailure) {
+        // the weights are not to be trained on or saved: the page rolls back to its last good checkpoint
+        this.stopped = e;
         throw e;
       }
       // A lost device makes the pending readback fail first: report the loss, not that symptom.
@@ -156,15 +175,14 @@ class WorkerEngine implements TrainerApi {
     this.checkNotDiverged();
     for (let i = 0; i < n; i++) this.stepPair(runs);
     const steps = { ntp: await runs.ntp.trainer.flushMetrics(), nitp: await runs.nitp.trainer.flushMetrics() };
+    const failure = uncapturedFailure(this.gpu!);
+    if (failure) throw (this.stopped = new GpuFailure(failure));
     this.reportedStep = runs.nitp.trainer.step;
     // the same checks as trainLoop's
     for (const name of RUNS) {
       for (const m of steps[name]) {
         const message = divergenceMessage(name.toUpperCase(), m, runs[name].trainer.shape.V);
-        if (message) {
-          this.diverged = message;
-          throw new DivergenceError(name.toUpperCase(), m.step, message);
-        }
+        if (message) throw (this.stopped = new DivergenceError(name.toUpperCase(), m.step, message));
       }
     }
     return steps;

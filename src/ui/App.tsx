@@ -32,6 +32,7 @@ import { SweepPanel } from './controls/SweepPanel.tsx';
 import { useQueue } from './hooks/useQueue.ts';
 import { ResearchView, useResearch } from './research/ResearchView.tsx';
 import { RecoveryBanner } from './RecoveryBanner.tsx';
+import { LargeModelNotice } from './LargeModelNotice.tsx';
 import type { LayerId } from '../train/protocol.ts';
 
 /** What a page opened from a link starts with: the link's config; an upload waits for its file. */
@@ -100,6 +101,7 @@ export function App() {
         <RunStats history={history} steps={steps} tokensPerSecond={tokensPerSecond} tokensPerStep={info?.tokensPerStep ?? null} />
       </header>
       {engine.error && <div className="error page-error" role="alert">{engine.error}</div>}
+      {engine.largeLink && <LargeModelNotice link={engine.largeLink} onLoad={engine.loadLargeLink} onDismiss={engine.dismissLargeLink} />}
       {engine.recovery && <RecoveryBanner recovery={engine.recovery} checkpointStep={engine.recorded.checkpoint?.step ?? null} onRestore={engine.restoreCheckpoint} disabled={running || !live} />}
       {viewing && (
         <div className="viewing page-error" role="status" data-testid="viewing">
@@ -113,7 +115,7 @@ export function App() {
       {shared && info && (!reloaded || shared.notices.length > 0) && (!present || shared.notices.length > 0) && (
         <SharedNotice config={resolveConfig(shared.config)} shared={shared}
           own={JSON.stringify(info.config) === JSON.stringify(resolveConfig(shared.config)) ? own : null}
-          canRun={!running && live && engine.webgpu && (last?.step ?? 0) < steps} onRun={engine.start} />
+          canRun={!running && live && engine.webgpu && !engine.largeLink && (last?.step ?? 0) < steps} onRun={engine.start} />
       )}
       <div className="layout">
         <aside className="sidebar" aria-label="Settings">

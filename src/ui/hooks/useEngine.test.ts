@@ -40,8 +40,25 @@ describe('pairReducer', () => {
     const config = { ...START_CONFIG, train: { ...START_CONFIG.train, steps: 7 } };
     const s = pairReducer(trained(), { type: 'pair', info, config, uploadText: 'abc' });
     const initial = { ntp: [evalAt(0)], nitp: [evalAt(0)] };
-    expect(s).toEqual({ config, uploadText: 'abc', info, recorded: { history: { ntp: [], nitp: [] }, evals: initial, checkpoint: null },
+    expect(s).toEqual({ config, uploadText: 'abc', info, viewing: null, live: null, recorded: { history: { ntp: [], nitp: [] }, evals: initial, checkpoint: null },
       evals: initial, probe: null, tokensPerSecond: 0, samples: [] });
+  });
+
+  it('a roll back (restored) keeps everything up to the last good checkpoint, the checkpoint included', () => {
+    const fresh = { ...info, initialEval: { ntp: evalAt(0), nitp: { ...evalAt(0), valNtp: 9 } } } as EngineInfo;
+    const diverged = run([{ type: 'metrics', batch: batch(21, 25) }], trained());
+    const s = pairReducer(diverged, { type: 'restored', info: fresh });
+    expect(s.info).toBe(fresh);
+    expect(s.recorded.history.nitp.at(-1)?.step).toBe(20);
+    expect(s.recorded.evals.ntp.map((e) => e.step)).toEqual([0, 20]);
+    expect(s.evals).toBe(s.recorded.evals);
+    expect(s.recorded.checkpoint?.step).toBe(20);
+    expect(s.probe).toBeNull();
+    // without a checkpoint the pair starts again: its new step-0 evaluation, nothing else
+    const early = run([{ type: 'pair', info, config: START_CONFIG }, { type: 'metrics', batch: batch(1, 3) }]);
+    const again = pairReducer(early, { type: 'restored', info: fresh });
+    expect(again.recorded.history).toEqual({ ntp: [], nitp: [] });
+    expect(again.recorded.evals.nitp[0].valNtp).toBe(9);
   });
 
   it('a resumed pair shows what was saved, evaluations included, at once', () => {

@@ -7,6 +7,8 @@ import type { EngineInfo, EvalRecord, MetricsBatch, Pair, PairInfo, ProbeRecord,
 import type { RunFileContent } from '../../share/runFile.ts';
 import type { PartialRunConfig, RunConfig } from '../../model/config.ts';
 import { PRESETS } from '../../model/presets.ts';
+import { resolveConfig } from '../../model/config.ts';
+import { estimatePairBytes, LARGE_MODEL_BYTES } from '../../model/memory.ts';
 import type { LoadedRun, SavedCheckpoint, SavedRunMeta } from '../../store/runStore.ts';
 import type { RecordedState } from '../../store/recorder.ts';
 import type { DataChoice } from '../controls/DataPanel.tsx';
@@ -66,8 +68,34 @@ export type PairAction =
 
 /** Why training stopped and what the page offers: roll back to (or resume from) the last good checkpoint. */
 export interface Recovery {
-  kind: 'diverged' | 'worker' | 'device';
+  /** 'gpu': an uncaptured GPU error spoiled the weights in use */
+  kind: 'diverged' | 'gpu' | 'worker' | 'device';
   message: string;
+}
+
+/** A link's experiment too large to allocate without asking (docs: model/memory.ts LARGE_MODEL_BYTES). */
+export interface LargeLink {
+  config: PartialRunConfig;
+  /** estimated GPU memory of both runs */
+  bytes: number;
+}
+
+/** The link's config when its pair would take more than LARGE_MODEL_BYTES, else null. */
+export function largeLinkOf(config: PartialRunConfig): LargeLink | null {
+  try {
+    const bytes = estimatePairBytes(resolveConfig(config));
+    return bytes > LARGE_MODEL_BYTES ? { config, bytes } : null;
+  } catch {
+    return null; // the worker names what is wrong with it
+  }
+}
+
+/** What the page offers after `e` stopped training, or null for an error it only shows. */
+export function recoveryOf(e: unknown): Recovery | null {
+  const { name, message } = e as Error;
+  if (name === 'DivergenceError' || name === 'NonFiniteCheckpointError') return { kind: 'diverged', message };
+  if (name === 'GpuFailure') return { kind: 'gpu', message };
+  return null;
 }
 
 const emptyPair = <T>(): Pair<T[]> => ({ ntp: [], nitp: [] });
@@ -160,6 +188,8 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
   const [probing, setProbing] = useState(false);
   const [bpeProgress, setBpeProgress] = useState<number | null>(null);
   const [recovery, setRecovery] = useState<Recovery | null>(null);
+  /** a link's model too large to allocate unasked: the page starts with the default and asks */
+  const [largeLink, setLargeLink] = useState<LargeLink | null>(null);
   const { begin, update } = recording;
 
   const act = useCallback((action: PairAction) => {
@@ -187,14 +217,17 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     setApi(() => remote); // a comlink proxy is callable: as a plain value setState would call it
     // a run opened from a link or a file before the engine was ready stays in front
     const ready = (config: PartialRunConfig) => (info: EngineInfo) => newPair(info, config, undefined, undefined, true);
-    remote.init(firstConfig).then(ready(firstConfig), (e: Error) => {
+    const large = firstConfig === START_CONFIG ? null : largeLinkOf(firstConfig);
+    if (large) setLargeLink(large);
+    const initial = large ? START_CONFIG : firstConfig;
+    remote.init(initial).then(ready(initial), (e: Error) => {
       // navigator.gpu without an adapter (WebGPU switched off, no driver): runs can still be viewed
       const noAdapter = /^WebGPU is not available/.test(e.message);
       if (noAdapter) {
         setWebgpu(false);
         return setError(noWebGpuMessage({ hasWebGpu: true, hasAdapter: false, isSecureContext: window.isSecureContext, href: location.href }));
       }
-      if (firstConfig === START_CONFIG) return setError(e.message);
+      if (initial === START_CONFIG) return setError(e.message);
       setError(`The linked experiment could not start: ${e.message}. The default experiment is loaded instead.`);
       remote.init(START_CONFIG).then(ready(START_CONFIG), (e2: Error) => setError(e2.message));
     });
@@ -242,10 +275,10 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
       await api.start(Comlink.proxy(onMetrics), 10, sampling.current);
       await checkpointNow(api);
     } catch (e) {
-      const { name, message } = e as Error;
       // a diverged run keeps its last good checkpoint: the page offers to roll back to it
-      if (name === 'DivergenceError' || name === 'NonFiniteCheckpointError') setRecovery({ kind: 'diverged', message });
-      else setError(message); // a lost GPU device included: the worker names it
+      const recovery = recoveryOf(e);
+      if (recovery) setRecovery(recovery);
+      else setError((e as Error).message); // a lost GPU device included: the worker names it
     } finally {
       setRunning(false);
     }
@@ -312,13 +345,22 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
       try {
         onMetrics({ steps: await api.step(1), tokensPerSecond: latest.current.tokensPerSecond });
       } catch (e) {
-        if ((e as Error).name === 'DivergenceError') setRecovery({ kind: 'diverged', message: (e as Error).message });
+        const recovery = recoveryOf(e);
+        if (recovery) setRecovery(recovery);
         else setError((e as Error).message);
       }
     },
     recovery,
     /** Roll back: the pair continues from its last good checkpoint */
     restoreCheckpoint,
+    largeLink,
+    /** allocates the link's large model after all (the worker still refuses what does not fit, by name) */
+    loadLargeLink: async () => {
+      if (!largeLink) return;
+      await restart(largeLink.config, undefined);
+      setLargeLink(null);
+    },
+    dismissLargeLink: () => setLargeLink(null),
     reset: () => restart(state.config, state.uploadText),
     // the panel's config carries the data in use (its draft starts from the resolved config)
     applyConfig: (next: PartialRunConfig) => restart(next, state.uploadText),
