@@ -110,6 +110,10 @@ export function TeachPanel({ facts, step, onStep, d, nLayer, running, trainedTo,
             {fmt.cos(nitp.latest.anisotropy)}. Held-out loss: {fmt.loss(ntp.latest.valNtp)} against {fmt.loss(nitp.latest.valNtp)} —
             {Math.abs(ntp.latest.valNtp - nitp.latest.valNtp) < 0.05 ? ' about equal: NITP changes the geometry, not the loss.' : ' they differ in this run; watch whether the gap closes.'}
           </p>
+          <p>
+            Switch the charts to the last block's output (above the rank chart): before the final LayerNorm the gap between
+            the runs is often clearer than in the final hidden state.
+          </p>
           {trainedTo < totalSteps && <p>{train('Train to the end')} Both runs recover from the collapse; watch whether the rank gap stays.</p>}
         </>
       ) : <p data-testid="tour-text">Train past the collapse first.</p>;
