@@ -118,8 +118,8 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, widt
           <p className="explain">
             <b>Effective rank</b> counts how many directions the hidden states really use (1 to d): the exponential of the
             entropy of their covariance spectrum. Representation collapse shows as a falling rank — the states squeeze into a
-            few directions. At this small scale both models collapse early and recover; NITP delays and softens the collapse and
-            keeps a higher rank afterwards.
+            few directions. At this small scale both models collapse early and recover; NITP delays the collapse and afterwards
+            keeps its states a little less aligned (most clearly in the last block's output).
           </p>
           <ErrorBoundary view="effective rank">
             <Exportable name="effective-rank">
