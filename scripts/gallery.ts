@@ -14,19 +14,10 @@ import { buildPair, destroyPair, pairInfo } from '../src/train/pair.ts';
 import { trainLoop } from '../src/train/loop.ts';
 import { fingerprint } from '../src/share/fingerprint.ts';
 import { writeRunFile } from '../src/share/runFile.ts';
+import type { GalleryEntry } from '../src/share/gallery.ts';
 import type { EvalRecord, Pair, StepMetrics } from '../src/train/protocol.ts';
 
 export const GALLERY_DIR = 'public/gallery';
-
-export interface GalleryEntry {
-  id: string;
-  name: string;
-  description: string;
-  steps: number;
-  adapter: string;
-  fingerprint: string;
-  file: string;
-}
 
 async function main(argv: string[]): Promise<void> {
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : null;

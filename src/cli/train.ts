@@ -23,6 +23,7 @@
 //                      moments; --resume continues the run in DIR from it, bit-identically to a
 //                      run that never stopped (config from DIR/config.json; metrics.jsonl is cut
 //                      back to the checkpoint's step and continued)
+import { positiveInt, walkArgs } from './args.ts';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { adapterLine, nodeGpu, parseAdapterRequest, type AdapterRequest } from '../gpu/node.ts';
@@ -62,23 +63,12 @@ const USAGE = 'usage: npm run train -- [--config FILE.json | --preset ID] [--set
 
 export function parseArgs(argv: string[]): Args {
   const args: Args = { config: null, preset: null, set: [], steps: null, out: 'runs/latest', saveBatches: false, text: null, checkpointEvery: 250, resume: false, adapter: 'auto', memoryBudget: MEMORY_BUDGET_BYTES };
-  const positive = (name: string, v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
+  walkArgs(argv, USAGE, (a, value) => {
     if (a === '--config') args.config = value();
     else if (a === '--preset') args.preset = value();
     else if (a === '--set') args.set.push(value());
-    else if (a === '--steps') args.steps = positive(a, value());
-    else if (a === '--checkpoint-every') args.checkpointEvery = positive(a, value());
+    else if (a === '--steps') args.steps = positiveInt(a, value());
+    else if (a === '--checkpoint-every') args.checkpointEvery = positiveInt(a, value());
     else if (a === '--resume') args.resume = true;
     else if (a === '--out') args.out = value();
     else if (a === '--save-batches') args.saveBatches = true;
@@ -92,7 +82,7 @@ export function parseArgs(argv: string[]): Args {
     }
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
-  }
+  });
   if (args.resume && (args.config || args.preset || args.set.length > 0 || args.steps !== null || args.saveBatches)) {
     throw new Error('--resume continues the run in --out DIR with its own config.json: leave out --config, --preset, --set, --steps and --save-batches');
   }

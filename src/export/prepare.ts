@@ -9,6 +9,7 @@
 // in .cache/bpe under the file's SHA-256, like the CLI), each part encoded whole. data.json's
 // data section is the lab config's for that file: corpus "upload" with its name, size and SHA-256.
 // Limit: the text must fit in one JavaScript string (about 500 million UTF-16 units).
+import { walkArgs } from '../cli/args.ts';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { buildTokenizerAsync, type TokenizerKind } from '../data/tokenizer.ts';
@@ -32,13 +33,7 @@ const USAGE = 'usage: npm run prepare-data -- --text FILE --tokenizer char|bpe [
 export function parsePrepareArgs(argv: string[]): PrepareOptions {
   const o: PrepareOptions = { text: '', tokenizer: 'char', vocab: null, out: '' };
   let tokenizer: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
+  walkArgs(argv, USAGE, (a, value) => {
     if (a === '--text') o.text = value();
     else if (a === '--tokenizer') tokenizer = value();
     else if (a === '--vocab') {
@@ -49,7 +44,7 @@ export function parsePrepareArgs(argv: string[]): PrepareOptions {
     } else if (a === '--out') o.out = value();
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
-  }
+  });
   if (!o.text || !o.out || tokenizer === null) throw new Error(`--text, --tokenizer and --out are required\n${USAGE}`);
   if (tokenizer !== 'char' && tokenizer !== 'bpe') throw new Error(`--tokenizer must be char or bpe, got "${tokenizer}"`);
   o.tokenizer = tokenizer;

@@ -14,6 +14,7 @@
 // one in init.safetensors. A run on an uploaded text needs that text again (--text FILE).
 // Synthetic tasks have no token stream: train.bin and val.bin are one long window of the task's
 // generator each (--synthetic-tokens, default 1,000,000 and a tenth of it for validation).
+import { walkArgs } from '../cli/args.ts';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,13 +44,7 @@ const USAGE = 'usage: npm run export:pytorch -- --run DIR --out PYDIR [--text FI
 
 export function parseExportArgs(argv: string[]): ExportOptions {
   const o: ExportOptions = { run: '', out: '', text: null, syntheticTokens: 1_000_000 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
+  walkArgs(argv, USAGE, (a, value) => {
     if (a === '--run') o.run = value();
     else if (a === '--out') o.out = value();
     else if (a === '--text') o.text = value();
@@ -60,7 +55,7 @@ export function parseExportArgs(argv: string[]): ExportOptions {
       o.syntheticTokens = n;
     } else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
-  }
+  });
   if (!o.run || !o.out) throw new Error(`--run and --out are required\n${USAGE}`);
   return o;
 }

@@ -4,19 +4,7 @@
 import { useEffect, useState } from 'react';
 import { Panel } from './Panel.tsx';
 import { readRunFile, type RunFileContent } from '../../share/runFile.ts';
-
-export interface GalleryEntry {
-  id: string;
-  name: string;
-  description: string;
-  steps: number;
-  adapter: string;
-  fingerprint: string;
-  file: string;
-}
-
-/** A gallery id as links carry it (`run=gallery/<id>`): lower-case letters, digits and dashes only. */
-export const GALLERY_ID = /^[a-z0-9-]{1,40}$/;
+import { GALLERY_ID, type GalleryEntry } from '../../share/gallery.ts';
 
 const galleryUrl = (file: string) => new URL(`gallery/${file}`, document.baseURI).href;
 
