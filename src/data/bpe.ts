@@ -116,6 +116,8 @@ export function splitChunks(text: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Training
 
+import { runAtOnce, runSliced, type Cancellation } from '../util/cooperative.ts';
+
 const KEY = BPE_MAX_VOCAB; // pair key = left * KEY + right < 2^26
 
 export interface BpeTrainOptions {
@@ -211,6 +213,48 @@ function stopNote(vocab: number, asked: number, reason: string): string {
  * @param vocabSize requested V in 256..8192
  */
 export function trainBpe(text: string, vocabSize: number, options: BpeTrainOptions = {}): BpeTrainResult {
+  return runAtOnce(trainBpeSteps(text, vocabSize, options));
+}
+
+/** trainBpe in slices: the event loop gets a turn every few ms, and `shouldStop` cancels it (util/cooperative.ts). */
+export function trainBpeAsync(text: string, vocabSize: number, options: BpeTrainOptions & Cancellation = {}): Promise<BpeTrainResult> {
+  return runSliced(trainBpeSteps(text, vocabSize, options), 'BPE training', options);
+}
+
+/** Distinct chunks of `text` (forEachChunk) with their counts, in slices. */
+function* countChunks(text: string, chunkCounts: Map<string, number>): Generator<void, void> {
+  // In pieces of ~1M UTF-16 units, each starting at a chunk boundary of the whole text: chunks
+  // depend only on the text from their start and look one code point past their end, and are at
+  // most 2·MAX_CHUNK units long, so those starting before PIECE in a slice of PIECE + 256 units are
+  // exactly the whole text's (the next piece starts at the first chunk past PIECE).
+  const PIECE = 1 << 20;
+  for (let from = 0; from < text.length; ) {
+    const end = Math.min(text.length, from + PIECE + 256);
+    const piece = text.slice(from, end);
+    let next = end;
+    forEachChunk(piece, (s, e) => {
+      if (next !== end) return;
+      if (end < text.length && s >= PIECE) {
+        next = from + s;
+        return;
+      }
+      const chunk = piece.slice(s, e);
+      chunkCounts.set(chunk, (chunkCounts.get(chunk) ?? 0) + 1);
+    });
+    from = next;
+    yield;
+  }
+}
+
+/** Distinct chunks of `text` with their counts (as trainBpe counts them). */
+export function chunkCounts(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  runAtOnce(countChunks(text, counts));
+  return counts;
+}
+
+/** trainBpe as a generator that yields between small units of work. */
+function* trainBpeSteps(text: string, vocabSize: number, options: BpeTrainOptions): Generator<void, BpeTrainResult> {
   checkBpeVocabSize(vocabSize);
   const start = performance.now();
   const total = vocabSize - BPE_MIN_VOCAB;
@@ -219,10 +263,7 @@ export function trainBpe(text: string, vocabSize: number, options: BpeTrainOptio
 
   // Distinct chunks with their counts; a chunk becomes a word of byte ids.
   const chunkCounts = new Map<string, number>();
-  forEachChunk(text, (s, e) => {
-    const chunk = text.slice(s, e);
-    chunkCounts.set(chunk, (chunkCounts.get(chunk) ?? 0) + 1);
-  });
+  yield* countChunks(text, chunkCounts);
   const encoder = new TextEncoder();
   const words: Int32Array[] = []; // (W) symbols of each word, valid up to wordLen
   const wordLen: number[] = []; // (W)
@@ -233,6 +274,7 @@ export function trainBpe(text: string, vocabSize: number, options: BpeTrainOptio
     words.push(Int32Array.from(bytes));
     wordLen.push(bytes.length);
     wordCount.push(count);
+    if (words.length % 4096 === 0) yield;
   }
 
   const pairCount = new Map<number, number>(); // pair key -> weighted occurrences
@@ -246,6 +288,7 @@ export function trainBpe(text: string, vocabSize: number, options: BpeTrainOptio
       if (list === undefined) pairWords.set(key, [w]);
       else if (list[list.length - 1] !== w) list.push(w);
     }
+    if (w % 4096 === 0) yield;
   }
   const heap = new PairHeap();
   for (const [key, count] of pairCount) heap.push(count, key);
@@ -326,6 +369,7 @@ export function trainBpe(text: string, vocabSize: number, options: BpeTrainOptio
       }
     }
     if (onProgress && merges.length % progressEvery === 0 && merges.length < total) onProgress(merges.length, total);
+    yield;
   }
   onProgress?.(total, total);
   const tokenizer = new BpeTokenizer(merges, { requestedVocabSize: vocabSize, note });

@@ -6,7 +6,7 @@
 // Browser-safe: no node: imports.
 
 import { createStore, get, set, type UseStore } from 'idb-keyval';
-import { BPE_SPLIT, BpeTokenizer, checkBpeVocabSize, trainBpe, type BpeJSON, type BpeTrainResult } from './bpe.ts';
+import { BPE_SPLIT, BpeTokenizer, checkBpeVocabSize, trainBpeAsync, type BpeJSON, type BpeTrainResult } from './bpe.ts';
 
 export interface BpeCache {
   get(key: string): Promise<BpeJSON | undefined>;
@@ -77,6 +77,7 @@ export async function trainOrLoadBpe(
   vocabSize: number,
   cache: BpeCache,
   onProgress?: (done: number, total: number) => void,
+  shouldStop?: () => boolean,
 ): Promise<BpeLoadResult> {
   const key = bpeCacheKey(corpusHash, vocabSize);
   const start = performance.now();
@@ -98,7 +99,8 @@ export async function trainOrLoadBpe(
       errors.push(`invalid BPE cache entry ${key} (retrained): ${(e as Error).message}`);
     }
   }
-  const result = trainBpe(text, vocabSize, { onProgress });
+  // in slices: a worker training BPE still answers, and a new init cancels it
+  const result = await trainBpeAsync(text, vocabSize, { onProgress, shouldStop });
   try {
     await cache.set(key, result.tokenizer.toJSON());
   } catch (e) {

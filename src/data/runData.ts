@@ -21,6 +21,8 @@ export interface DatasetOptions {
   bpeCache?: BpeCache;
   /** BPE training progress, merges done of total. */
   onProgress?: (done: number, total: number) => void;
+  /** asked between slices of BPE training: true cancels it */
+  shouldStop?: () => boolean;
 }
 
 /** Splits an upload 90/10 by position, never inside a surrogate pair. */
@@ -58,7 +60,7 @@ export async function loadDataset(config: RunConfig, source: CorpusSource, optio
     summary = corpusSummary(corpus.meta);
   }
   const tokenizer = await buildTokenizerAsync(d.tokenizer, texts, {
-    vocabSize: d.vocabSize, cache: options.bpeCache, corpusHash, onProgress: options.onProgress,
+    vocabSize: d.vocabSize, cache: options.bpeCache, corpusHash, onProgress: options.onProgress, shouldStop: options.shouldStop,
   });
   let data: TextDataset;
   if (tags !== null) {

@@ -8,7 +8,7 @@
 // character has an id; any other character is an error, never a silent <unk>.
 // toJSON() is what checkpoints store as metadata "tokenizer"; tokenizerFromJSON rebuilds it.
 
-import { BpeTokenizer, trainBpe, type BpeJSON } from './bpe.ts';
+import { BpeTokenizer, trainBpe, trainBpeAsync, type BpeJSON } from './bpe.ts';
 import { trainOrLoadBpe, type BpeCache } from './bpeCache.ts';
 
 export type TokenizerKind = 'char' | 'bpe';
@@ -158,6 +158,7 @@ export interface TokenizerOptions {
 }
 
 export interface AsyncTokenizerOptions extends TokenizerOptions {
+  shouldStop?: () => boolean; // bpe: asked between slices of training; true cancels it (CancelledError)
   cache?: BpeCache; // bpe: reuse merges trained before on the same text; needs corpusHash
   corpusHash?: string; // bpe: content hash of corpus.train (Brown: meta.sha256.train)
 }
@@ -181,9 +182,12 @@ export function buildTokenizer(kind: TokenizerKind, corpus: { train: string; val
 
 /** buildTokenizer, with the BPE merges taken from (and stored in) options.cache when given. */
 export async function buildTokenizerAsync(kind: TokenizerKind, corpus: { train: string; val: string }, options: AsyncTokenizerOptions = {}): Promise<Tokenizer> {
+  if (kind === 'bpe' && options.cache === undefined) {
+    return (await trainBpeAsync(corpus.train, bpeVocabSize(options), { onProgress: options.onProgress, shouldStop: options.shouldStop })).tokenizer;
+  }
   if (kind !== 'bpe' || options.cache === undefined) return buildTokenizer(kind, corpus, options);
   if (options.corpusHash === undefined) throw new Error('tokenizer "bpe" with a cache needs options.corpusHash (the content hash of the training text)');
-  const result = await trainOrLoadBpe(corpus.train, options.corpusHash, bpeVocabSize(options), options.cache, options.onProgress);
+  const result = await trainOrLoadBpe(corpus.train, options.corpusHash, bpeVocabSize(options), options.cache, options.onProgress, options.shouldStop);
   if (result.cacheError !== undefined) console.warn(result.cacheError);
   return result.tokenizer;
 }

@@ -137,6 +137,12 @@ export interface PairCheckpoint {
   nitp: Uint8Array;
 }
 
+/** The worker's heartbeat interval; the page restarts a worker silent for much longer (engineWorker.ts). */
+export const HEARTBEAT_MS = 1000;
+
+/** Messages the worker posts besides comlink's: a heartbeat, and uncaught errors. */
+export type WorkerSignal = { nitp: 'heartbeat' } | { nitp: 'error'; message: string };
+
 export interface TrainerApi {
   /**
    * Validates the config, loads data, builds both models. Rejects with a readable message and
@@ -156,6 +162,8 @@ export interface TrainerApi {
    */
   setEvalSchedule(schedule: Pick<RunConfig['eval'], 'every' | 'early'>): Promise<RunConfig>;
   pause(): void;
+  /** Stops init()'s long work (BPE training) and a checkpoint import's batch skipping: they reject with a CancelledError. */
+  cancel(): void;
   /** Runs n steps of both models now and returns their metrics. */
   step(n: number): Promise<Pair<StepMetrics[]>>;
   evaluate(): Promise<Pair<EvalRecord>>;

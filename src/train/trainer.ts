@@ -8,6 +8,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { Program } from '../gpu/program.ts';
 import { readBytes, readFloats } from '../gpu/buffers.ts';
+import { runAtOnce, runSliced, type Cancellation } from '../util/cooperative.ts';
 import {
   SCALAR_AUX, SCALAR_CLIP, SCALAR_COUNT as SCALARS, SCALAR_GRAD_NORM, SCALAR_LOSS, SCALAR_LR, SCALAR_NTP,
 } from '../gpu/ops/optimizer.ts';
@@ -30,7 +31,7 @@ export class Trainer {
   private readonly device: GPUDevice;
   private readonly stepProgram: Program;
   private readonly evalProgram: Program;
-  private readonly sampler: BatchSource;
+  private sampler: BatchSource;
   private readonly evalSet: Batch;
   private readonly ring: GPUBuffer;
   private flushedStep = 0;
@@ -89,12 +90,27 @@ export class Trainer {
    * next steps are bit-identical to those of a run that never stopped.
    */
   resume(state: { params: Float32Array; m: Float32Array; v: Float32Array; step: number }): void {
+    runAtOnce(this.resumeSteps(state));
+  }
+
+  /** resume() in slices (util/cooperative.ts): a resume at a late step skips its batches without blocking, and can be cancelled. */
+  resumeAsync(state: { params: Float32Array; m: Float32Array; v: Float32Array; step: number }, cancel: Cancellation = {}): Promise<void> {
+    return runSliced(this.resumeSteps(state), 'Skipping the batches of a resumed run', cancel);
+  }
+
+  private *resumeSteps(state: { params: Float32Array; m: Float32Array; v: Float32Array; step: number }): Generator<void, void> {
     const { step } = state;
     if (!Number.isInteger(step) || step < 0 || step > this.config.train.steps) {
       throw new Error(`cannot resume at step ${step}: it must be an integer in 0..train.steps (${this.config.train.steps})`);
     }
+    // the stream first (it may be cancelled), then the weights: a cancelled resume changes nothing
+    const sampler = this.trainingBatches();
+    for (let s = 0; s < step; s++) {
+      sampler.next();
+      yield;
+    }
+    this.sampler = sampler;
     this.loadParams(state.params, state);
-    for (let s = 0; s < state.step; s++) this.sampler.next();
   }
 
   /**

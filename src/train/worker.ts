@@ -8,12 +8,13 @@ import { checkCheckpointFits, NonFiniteCheckpointError, readCheckpoint, writeChe
 import { DivergenceError, divergenceMessage, trainLoop, type LoopRun } from './loop.ts';
 import { buildPair, destroyPair, pairInfo } from './pair.ts';
 import { checkMemoryPlan, pairMemoryPlan } from '../model/memory.ts';
+import { CancelledError } from '../util/cooperative.ts';
 import { ErrorScopes, GpuFailure, uncapturedFailure, withErrorScopes } from '../gpu/errors.ts';
 import { generate, type SamplingOptions } from './generate.ts';
 import { loadDataset } from '../data/runData.ts';
 import { fetchCorpusSource } from '../data/corpus.ts';
 import { IdbBpeCache } from '../data/bpeCache.ts';
-import { RUNS, type EngineInfo, type InitOptions, type MetricsBatch, type Pair, type RunName, type SampleOptions, type TextSample, type TrainerApi } from './protocol.ts';
+import { HEARTBEAT_MS, RUNS, type WorkerSignal, type EngineInfo, type InitOptions, type MetricsBatch, type Pair, type RunName, type SampleOptions, type TextSample, type TrainerApi } from './protocol.ts';
 
 type Run = LoopRun;
 
@@ -43,6 +44,8 @@ class WorkerEngine implements TrainerApi {
   private lost: string | null = null;
   /** why the pair stopped for good (a divergence, a GPU error); cleared by init(). Its weights are not saved or trained further. */
   private stopped: Error | null = null;
+  /** counts init() and cancel() calls: long work of an older generation stops */
+  private generation = 0;
   /** the pair's first training chunk is still to come: it runs inside error scopes */
   private firstChunk = false;
   /** the last step whose metrics reached the page */
@@ -50,12 +53,16 @@ class WorkerEngine implements TrainerApi {
 
   async init(partial: PartialRunConfig, options: InitOptions = {}, onProgress?: (done: number, total: number) => void): Promise<EngineInfo> {
     this.pause();
+    // a newer init or cancel() stops this one's long work (BPE training) at its next slice
+    const generation = ++this.generation;
+    const shouldStop = () => generation !== this.generation;
     const config = resolveConfig(partial);
     this.gpu ??= await requestGpu(navigator.gpu);
     const gpu = this.gpu;
     const data = await loadDataset(config, fetchCorpusSource(), {
-      uploadText: options.uploadText, onProgress, bpeCache: new IdbBpeCache(),
+      uploadText: options.uploadText, onProgress, bpeCache: new IdbBpeCache(), shouldStop,
     });
+    if (shouldStop()) throw new CancelledError('Loading the data'); // a newer init took over
     // every buffer of both runs against the device's limits and the budget, before allocating any
     checkMemoryPlan(pairMemoryPlan(config, data.vocabSize), gpu.device.limits);
     this.destroyRuns();
@@ -149,6 +156,11 @@ class WorkerEngine implements TrainerApi {
     this.running = false;
   }
 
+  cancel(): void {
+    this.generation++;
+    this.running = false;
+  }
+
   async setEvalSchedule(schedule: Pick<RunConfig['eval'], 'every' | 'early'>): Promise<RunConfig> {
     const runs = this.active;
     const { every, early } = schedule;
@@ -225,7 +237,8 @@ class WorkerEngine implements TrainerApi {
     // without moments, training goes on from the checkpoint's step with fresh ones
     const zeros = () => new Float32Array(trainer.layout.totalFloats);
     const { m, v } = checkpoint.optimizer ?? { m: zeros(), v: zeros() };
-    trainer.resume({ params: checkpoint.params, m, v, step: checkpoint.step });
+    const generation = this.generation;
+    await trainer.resumeAsync({ params: checkpoint.params, m, v, step: checkpoint.step }, { shouldStop: () => generation !== this.generation });
     return checkpoint.step;
   }
 
@@ -235,6 +248,18 @@ class WorkerEngine implements TrainerApi {
     this.runs = null;
   }
 }
+
+// Liveness (src/ui/hooks/engineWorker.ts): a heartbeat while the event loop turns, and every
+// uncaught error or unhandled rejection forwarded to the page, which restarts a dead or hung worker.
+// Comlink ignores these messages (they carry no call id).
+setInterval(() => self.postMessage({ nitp: 'heartbeat' } satisfies WorkerSignal), HEARTBEAT_MS);
+self.addEventListener('unhandledrejection', (event) => {
+  const reason = (event as PromiseRejectionEvent).reason;
+  self.postMessage({ nitp: 'error', message: `an unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}` } satisfies WorkerSignal);
+});
+self.addEventListener('error', (event) => {
+  self.postMessage({ nitp: 'error', message: (event as ErrorEvent).message || 'an uncaught error' } satisfies WorkerSignal);
+});
 
 const engine = new WorkerEngine();
 // reachable from the worker's DevTools console (and the browser test of a lost device)

@@ -135,7 +135,8 @@ export function App() {
             </>
           )}
           {engine.bpeProgress !== null && (
-            <p>Training the BPE tokenizer… <progress max={1} value={engine.bpeProgress} aria-label="BPE training progress" /></p>
+            <p>Training the BPE tokenizer… <progress max={1} value={engine.bpeProgress} aria-label="BPE training progress" />{' '}
+              <button onClick={engine.cancel}>Cancel</button></p>
           )}
           {info && (
             <>

@@ -14,6 +14,7 @@ import type { RecordedState } from '../../store/recorder.ts';
 import type { DataChoice } from '../controls/DataPanel.tsx';
 import type { RunRecording } from './useRunRecorder.ts';
 import { noWebGpuMessage } from '../noWebGpu.ts';
+import { startEngineWorker, type EngineWorker } from './engineWorker.ts';
 
 /** A copy of `bytes` handed over to the worker without a second copy (its buffer moves there). */
 export function transferCopy(bytes: Uint8Array): Uint8Array {
@@ -95,6 +96,7 @@ export function recoveryOf(e: unknown): Recovery | null {
   const { name, message } = e as Error;
   if (name === 'DivergenceError' || name === 'NonFiniteCheckpointError') return { kind: 'diverged', message };
   if (name === 'GpuFailure') return { kind: 'gpu', message };
+  if (name === 'WorkerDied') return { kind: 'worker', message: `${message}; a new one was started. Everything measured so far is kept.` };
   return null;
 }
 
@@ -212,15 +214,27 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
       setError(noWebGpu);
       return;
     }
-    const worker = new Worker(new URL('../../train/worker.ts', import.meta.url), { type: 'module' });
-    const remote = Comlink.wrap<TrainerApi>(worker);
-    setApi(() => remote); // a comlink proxy is callable: as a plain value setState would call it
     // a run opened from a link or a file before the engine was ready stays in front
     const ready = (config: PartialRunConfig) => (info: EngineInfo) => newPair(info, config, undefined, undefined, true);
+    let current: EngineWorker;
+    // a worker that crashed or hung is replaced at once; the pair comes back from its last checkpoint when asked
+    const spawn = (): EngineWorker => {
+      const w = startEngineWorker((message) => {
+        current = spawn();
+        setRunning(false);
+        setRecovery({ kind: 'worker', message: `${message}; a new one was started. Everything measured so far is kept.` });
+        if (!latest.current.info) current.api.init(START_CONFIG).then(ready(START_CONFIG), (e: Error) => setError(e.message));
+      });
+      setApi(() => w.api); // a comlink proxy is callable: as a plain value setState would call it
+      return w;
+    };
+    current = spawn();
+    const remote = current.api;
     const large = firstConfig === START_CONFIG ? null : largeLinkOf(firstConfig);
     if (large) setLargeLink(large);
     const initial = large ? START_CONFIG : firstConfig;
     remote.init(initial).then(ready(initial), (e: Error) => {
+      if (e.name === 'WorkerDied') return; // the new worker takes over (spawn)
       // navigator.gpu without an adapter (WebGPU switched off, no driver): runs can still be viewed
       const noAdapter = /^WebGPU is not available/.test(e.message);
       if (noAdapter) {
@@ -231,10 +245,7 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
       setError(`The linked experiment could not start: ${e.message}. The default experiment is loaded instead.`);
       remote.init(START_CONFIG).then(ready(START_CONFIG), (e2: Error) => setError(e2.message));
     });
-    return () => {
-      remote[Comlink.releaseProxy]();
-      worker.terminate();
-    };
+    return () => current.terminate();
   }, []);
 
   /** A transition: React renders the geometry views in interruptible slices, so an evaluation's heatmaps and scatter plots do not block input. */
@@ -272,6 +283,8 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     if (!api) return;
     setRunning(true);
     try {
+      // a pair lost with its worker or device comes back from its last checkpoint first
+      if (recovery && (recovery.kind === 'worker' || recovery.kind === 'device')) await restoreCheckpoint();
       await api.start(Comlink.proxy(onMetrics), 10, sampling.current);
       await checkpointNow(api);
     } catch (e) {
@@ -340,6 +353,8 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
     start,
     setSampling: (options: SampleOptions | undefined) => { sampling.current = options; },
     pause: () => api?.pause(),
+    /** stops BPE training (or a resume's batch skipping) in the worker; the pair in use stays */
+    cancel: () => api?.cancel(),
     stepOnce: async () => {
       if (!api) return;
       try {
