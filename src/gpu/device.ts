@@ -79,3 +79,40 @@ export async function requestGpu(gpu: GPU | undefined): Promise<GpuContext> {
     description: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' '),
   };
 }
+
+/** How often a lost device is asked for again, and the wait before each try after the first. */
+export const DEVICE_RETRY_DELAYS_MS = [0, 500, 2000];
+
+/** The device was lost and a new one is ready: the runs are rebuilt from their last checkpoint. */
+export class DeviceLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeviceLost';
+  }
+}
+
+/** The device was lost and no adapter came back: only a browser restart helps. */
+export class DeviceGoneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeviceGone';
+  }
+}
+
+/**
+ * requestGpu after a device loss, tried DEVICE_RETRY_DELAYS_MS.length times with growing waits (a
+ * driver reset may take a moment). Rejects with a DeviceGoneError saying to restart the browser.
+ */
+export async function requestGpuAgain(gpu: GPU | undefined, delaysMs: readonly number[] = DEVICE_RETRY_DELAYS_MS): Promise<GpuContext> {
+  let last = '';
+  for (const delay of delaysMs) {
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    try {
+      return await requestGpu(gpu);
+    } catch (e) {
+      last = (e as Error).message;
+    }
+  }
+  throw new DeviceGoneError(`no GPU adapter came back after ${delaysMs.length} tries (${last}): restart the browser to train again. ` +
+    'Everything measured so far stays on the page, and saved runs resume after the restart.');
+}

@@ -1,7 +1,7 @@
 // worker.ts: the training engine in a browser Web Worker, exposed through comlink. It trains an
 // NTP/NITP pair in lock-step: one batch is drawn per step and both models train on it.
 import * as Comlink from 'comlink';
-import { requestGpu, type GpuContext } from '../gpu/device.ts';
+import { DeviceGoneError, DeviceLostError, requestGpu, requestGpuAgain, type GpuContext } from '../gpu/device.ts';
 import { isEvalStep, resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
 import { Trainer } from './trainer.ts';
 import { checkCheckpointFits, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
@@ -39,9 +39,13 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 
 class WorkerEngine implements TrainerApi {
   private gpu: GpuContext | null = null;
+  /** a device being asked for (after a loss: with retries) */
+  private acquiring: Promise<GpuContext> | null = null;
   private runs: Pair<Run> | null = null;
   private running = false;
+  /** what happened to the last device, until init() rebuilds the pair on a new one */
   private lost: string | null = null;
+  private losses = 0;
   /** why the pair stopped for good (a divergence, a GPU error); cleared by init(). Its weights are not saved or trained further. */
   private stopped: Error | null = null;
   /** counts init() and cancel() calls: long work of an older generation stops */
@@ -57,8 +61,7 @@ class WorkerEngine implements TrainerApi {
     const generation = ++this.generation;
     const shouldStop = () => generation !== this.generation;
     const config = resolveConfig(partial);
-    this.gpu ??= await requestGpu(navigator.gpu);
-    const gpu = this.gpu;
+    const gpu = await this.device();
     const data = await loadDataset(config, fetchCorpusSource(), {
       uploadText: options.uploadText, onProgress, bpeCache: new IdbBpeCache(), shouldStop,
     });
@@ -72,21 +75,58 @@ class WorkerEngine implements TrainerApi {
       const runs = buildPair(gpu, config, data);
       return { runs, initialEval: { ntp: await runs.ntp.evaluator.evaluate(), nitp: await runs.nitp.evaluator.evaluate() } };
     }, (built) => built && destroyPair(built.runs));
+    if (gpu !== this.gpu) {
+      destroyPair(runs);
+      throw new DeviceLostError(this.lost ?? 'the GPU device was lost while the runs were built');
+    }
     this.runs = runs;
     this.reportedStep = 0;
     this.stopped = null;
+    this.lost = null;
     this.firstChunk = true;
-    gpu.device.lost.then((info) => {
-      this.running = false;
-      this.lost = `The GPU device was lost (${info.reason}: ${info.message}); training stopped after step ${this.reportedStep}. ` +
-        'The metrics so far are kept; reload the page to start again.';
-    });
     return { ...pairInfo(runs, data, gpu.description), initialEval };
+  }
+
+  /** The GPU device: the one in use, or a new one (after a loss, asked for with retries). */
+  private device(): Promise<GpuContext> {
+    if (this.gpu) return Promise.resolve(this.gpu);
+    this.acquiring ??= (this.losses > 0 ? requestGpuAgain(navigator.gpu) : requestGpu(navigator.gpu)).then((gpu) => {
+      this.gpu = gpu;
+      this.acquiring = null;
+      gpu.device.lost.then((info) => this.onLost(gpu, info));
+      return gpu;
+    }, (e) => {
+      this.acquiring = null;
+      throw e;
+    });
+    return this.acquiring;
+  }
+
+  /** A lost device: training stops, its runs are gone, and a new device is asked for at once. */
+  private onLost(gpu: GpuContext, info: GPUDeviceLostInfo): void {
+    if (gpu !== this.gpu) return;
+    this.running = false;
+    this.losses++;
+    this.lost = `The GPU device was lost (${info.reason}: ${info.message}) after step ${this.reportedStep}`;
+    this.gpu = null;
+    this.runs = null; // its buffers died with the device
+    this.device().catch(() => undefined); // start() and active report how that went
+  }
+
+  /** After a loss: a DeviceLostError once a new device is ready (the page rebuilds from its checkpoint), else DeviceGoneError. */
+  private async lossError(): Promise<Error> {
+    const lost = this.lost!;
+    try {
+      await this.device();
+      return new DeviceLostError(`${lost}; a new GPU device is ready, and both runs continue from their last checkpoint.`);
+    } catch (e) {
+      return new DeviceGoneError(`${lost}, and ${(e as Error).message}`);
+    }
   }
 
   /** Both runs; throws with the reason when there are none. */
   private get active(): Pair<Run> {
-    if (this.lost) throw new Error(this.lost);
+    if (this.lost) throw new DeviceLostError(this.lost);
     if (!this.runs) throw new Error('the engine is not initialised: call init(config) first');
     return this.runs;
   }
@@ -110,7 +150,8 @@ class WorkerEngine implements TrainerApi {
     if (this.running) return;
     this.running = true;
     let sampledAt = runs.nitp.trainer.step;
-    const scopes = this.firstChunk ? new ErrorScopes(this.gpu!.device, 'The first training step') : null;
+    const gpu = this.gpu!;
+    const scopes = this.firstChunk ? new ErrorScopes(gpu.device, 'The first training step') : null;
     try {
       await trainLoop(runs, async (r) => {
         if (scopes) {
@@ -134,7 +175,7 @@ class WorkerEngine implements TrainerApi {
         checkpointDue: (step) => step > 0 && isEvalStep(runs.nitp.trainer.config, step),
         shouldStop: () => !this.running,
         evaluateStepZero: false, // init() evaluated step 0 and the page has it
-        gpuFailure: () => uncapturedFailure(this.gpu!),
+        gpuFailure: () => uncapturedFailure(gpu),
       });
     } catch (e) {
       await scopes?.close().catch(() => undefined);
@@ -144,12 +185,12 @@ class WorkerEngine implements TrainerApi {
         throw e;
       }
       // A lost device makes the pending readback fail first: report the loss, not that symptom.
-      if (await settlesWithin(this.gpu!.device.lost, 1000)) throw new Error(this.lost!);
+      if (await settlesWithin(gpu.device.lost, 1000)) throw await this.lossError();
       throw e;
     } finally {
       this.running = false;
     }
-    if (this.lost) throw new Error(this.lost);
+    if (this.lost) throw await this.lossError();
   }
 
   pause(): void {
@@ -187,7 +228,7 @@ class WorkerEngine implements TrainerApi {
     this.checkNotDiverged();
     for (let i = 0; i < n; i++) this.stepPair(runs);
     const steps = { ntp: await runs.ntp.trainer.flushMetrics(), nitp: await runs.nitp.trainer.flushMetrics() };
-    const failure = uncapturedFailure(this.gpu!);
+    const failure = this.gpu ? uncapturedFailure(this.gpu) : null;
     if (failure) throw (this.stopped = new GpuFailure(failure));
     this.reportedStep = runs.nitp.trainer.step;
     // the same checks as trainLoop's

@@ -101,6 +101,7 @@ export function App() {
         <RunStats history={history} steps={steps} tokensPerSecond={tokensPerSecond} tokensPerStep={info?.tokensPerStep ?? null} />
       </header>
       {engine.error && <div className="error page-error" role="alert">{engine.error}</div>}
+      {engine.notice && <div className="note page-error" role="status" data-testid="engine-notice">{engine.notice}</div>}
       {engine.largeLink && <LargeModelNotice link={engine.largeLink} onLoad={engine.loadLargeLink} onDismiss={engine.dismissLargeLink} />}
       {engine.recovery && <RecoveryBanner recovery={engine.recovery} checkpointStep={engine.recorded.checkpoint?.step ?? null} onRestore={engine.restoreCheckpoint} disabled={running || !live} />}
       {viewing && (

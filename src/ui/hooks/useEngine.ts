@@ -91,11 +91,15 @@ export function largeLinkOf(config: PartialRunConfig): LargeLink | null {
   }
 }
 
+/** Device losses one press of Train recovers from on its own before it gives up and shows the error. */
+const MAX_DEVICE_RECOVERIES = 5;
+
 /** What the page offers after `e` stopped training, or null for an error it only shows. */
 export function recoveryOf(e: unknown): Recovery | null {
   const { name, message } = e as Error;
   if (name === 'DivergenceError' || name === 'NonFiniteCheckpointError') return { kind: 'diverged', message };
   if (name === 'GpuFailure') return { kind: 'gpu', message };
+  if (name === 'DeviceLost') return { kind: 'device', message };
   if (name === 'WorkerDied') return { kind: 'worker', message: `${message}; a new one was started. Everything measured so far is kept.` };
   return null;
 }
@@ -190,6 +194,8 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
   const [probing, setProbing] = useState(false);
   const [bpeProgress, setBpeProgress] = useState<number | null>(null);
   const [recovery, setRecovery] = useState<Recovery | null>(null);
+  /** what the page recovered from on its own (a lost GPU device), for the record */
+  const [notice, setNotice] = useState<string | null>(null);
   /** a link's model too large to allocate unasked: the page starts with the default and asks */
   const [largeLink, setLargeLink] = useState<LargeLink | null>(null);
   const { begin, update } = recording;
@@ -282,16 +288,28 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
   const start = async () => {
     if (!api) return;
     setRunning(true);
+    // a pair lost with its worker or device comes back from its last checkpoint first
+    let rebuild = recovery !== null && (recovery.kind === 'worker' || recovery.kind === 'device');
     try {
-      // a pair lost with its worker or device comes back from its last checkpoint first
-      if (recovery && (recovery.kind === 'worker' || recovery.kind === 'device')) await restoreCheckpoint();
-      await api.start(Comlink.proxy(onMetrics), 10, sampling.current);
-      await checkpointNow(api);
+      for (let losses = 0; ; ) {
+        try {
+          if (rebuild) await restoreCheckpoint();
+          await api.start(Comlink.proxy(onMetrics), 10, sampling.current);
+          await checkpointNow(api);
+          return;
+        } catch (e) {
+          // a lost device with a new one ready: both runs are rebuilt from the last checkpoint and go on, without a reload
+          if ((e as Error).name !== 'DeviceLost' || ++losses > MAX_DEVICE_RECOVERIES) throw e;
+          const at = latest.current.recorded.checkpoint?.step ?? 0;
+          setNotice(`${(e as Error).message.replace(/, and both runs continue.*$/, '.')} Both runs were rebuilt from the checkpoint of step ${at} and continue.`);
+          rebuild = true;
+        }
+      }
     } catch (e) {
       // a diverged run keeps its last good checkpoint: the page offers to roll back to it
       const recovery = recoveryOf(e);
       if (recovery) setRecovery(recovery);
-      else setError((e as Error).message); // a lost GPU device included: the worker names it
+      else setError((e as Error).message); // a device that did not come back included: the worker says so
     } finally {
       setRunning(false);
     }
@@ -366,6 +384,7 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
       }
     },
     recovery,
+    notice,
     /** Roll back: the pair continues from its last good checkpoint */
     restoreCheckpoint,
     largeLink,
