@@ -4,10 +4,12 @@
 // step, new evaluations, a newer checkpoint).
 //
 // It stops saving, saying why (training goes on), when the storage is full, when a write fails,
-// or when the run was deleted elsewhere (another tab). A rename made elsewhere is kept.
+// when the run was deleted elsewhere (another tab), or when another tab is the run's writer
+// (store/writerLock.ts: the same saved run resumed in two tabs). A rename made elsewhere is kept.
 import { RUN_FORMAT, summarize, type RunStore, type SavedCheckpoint, type SavedRunMeta } from './runStore.ts';
 import type { RunConfig } from '../model/config.ts';
 import type { EvalRecord, Pair, StepMetrics } from '../train/protocol.ts';
+import type { WriterLock } from './writerLock.ts';
 
 export interface RecordedState {
   history: Pair<StepMetrics[]>;
@@ -29,6 +31,8 @@ export class RunRecorder {
   private pending: RecordedState | null = null;
   private writing: Promise<void> | null = null;
   private stoppedBy: RecorderProblem | null = null;
+  /** this tab holds the run's writer lock */
+  private writer = false;
   /** called after each successful write */
   onSaved: (() => void) | null = null;
 
@@ -40,6 +44,8 @@ export class RunRecorder {
     resumed?: SavedRunMeta,
     /** least time between two writes: the page saves every few seconds, not at every step */
     private readonly minIntervalMs = 0,
+    /** one tab writes a run: claimed before the first write */
+    private readonly lock?: WriterLock,
   ) {
     if (resumed) {
       this.savedStep = resumed.step;
@@ -102,6 +108,16 @@ export class RunRecorder {
 
   private async write(state: RecordedState): Promise<void> {
     const { id } = this.base;
+    if (!this.writer && this.lock) {
+      if (!(await this.lock.claim())) {
+        return this.stop({
+          message: 'This saved run is open in another tab, which saves it; this tab goes on training without saving, so the two never mix their writes. ' +
+            'Close the other tab and save again, or start a new run here.',
+          quota: false,
+        });
+      }
+      this.writer = true;
+    }
     let stored: SavedRunMeta | undefined;
     try {
       stored = await this.store.meta(id);

@@ -7,7 +7,7 @@
 // Each save goes in one transaction (setMany) with the meta written last in it, so a run is
 // listed only with the data its meta names, and a failed write leaves the previous state. A meta
 // that is corrupt or from another format is listed as unreadable, and the other runs still load.
-import { createStore, delMany, get, getMany, keys, setMany } from 'idb-keyval';
+import { createStore, delMany, get, getMany, keys, promisifyRequest, setMany } from 'idb-keyval';
 import { resolveConfig, type RunConfig } from '../model/config.ts';
 import type { EvalRecord, Pair, PairCheckpoint, StepMetrics } from '../train/protocol.ts';
 
@@ -32,8 +32,13 @@ export interface KeyValueStore {
   /** all or nothing */
   setMany(entries: [string, unknown][]): Promise<void>;
   delMany(keys: string[]): Promise<void>;
+  /** Writes `set` and deletes every key starting with one of `deletePrefixes`, all in one transaction (all or nothing). */
+  commit(set: [string, unknown][], deletePrefixes: string[]): Promise<void>;
   keys(): Promise<string[]>;
 }
+
+/** The keys from `prefix` on that start with it (keys are strings; U+FFFF sorts after any character they use). */
+const prefixRange = (prefix: string) => IDBKeyRange.bound(prefix, `${prefix}\uffff`);
 
 /** The lab's IndexedDB database. */
 export function idbStore(): KeyValueStore {
@@ -43,6 +48,11 @@ export function idbStore(): KeyValueStore {
     getMany: (k) => getMany(k, store),
     setMany: (entries) => setMany(entries, store),
     delMany: (k) => delMany(k, store),
+    commit: (set, deletePrefixes) => store('readwrite', (s) => {
+      for (const prefix of deletePrefixes) s.delete(prefixRange(prefix));
+      for (const [key, value] of set) s.put(value, key);
+      return promisifyRequest(s.transaction);
+    }),
     keys: async () => (await keys(store)).map(String),
   };
 }
@@ -59,6 +69,10 @@ export function memoryStore(): KeyValueStore & { data: Map<string, unknown> } {
     },
     delMany: async (k) => {
       for (const key of k) data.delete(key);
+    },
+    commit: async (set, deletePrefixes) => {
+      for (const key of [...data.keys()]) if (deletePrefixes.some((p) => key.startsWith(p))) data.delete(key);
+      for (const [key, value] of set) data.set(key, structuredClone(value));
     },
     keys: async () => [...data.keys()],
   };
@@ -212,10 +226,9 @@ export class RunStore {
     await this.kv.setMany([[metaKey(id), { ...meta, name }]]);
   }
 
-  /** Deletes a run (readable or not): its meta first, so a half-finished delete is never listed. */
+  /** Deletes a run (readable or not) with all its keys, in one transaction: a delete is never half done. */
   async delete(id: string): Promise<void> {
-    await this.kv.delMany([metaKey(id)]);
-    await this.kv.delMany((await this.kv.keys()).filter((k) => k.startsWith(prefix(id))));
+    await this.kv.commit([], [prefix(id)]);
   }
 
   /** Deletes the checkpoints of every run but `keep` (they can then no longer be resumed). */
@@ -223,8 +236,8 @@ export class RunStore {
     let pruned = 0;
     for (const run of await this.list()) {
       if (!run.ok || run.meta.id === keep || run.meta.checkpointStep === null) continue;
-      await this.kv.setMany([[metaKey(run.meta.id), { ...run.meta, checkpointStep: null }]]);
-      await this.kv.delMany([checkpointKey(run.meta.id)]);
+      // one transaction: the meta never names a checkpoint that is gone
+      await this.kv.commit([[metaKey(run.meta.id), { ...run.meta, checkpointStep: null }]], [checkpointKey(run.meta.id)]);
       pruned++;
     }
     return pruned;

@@ -5,6 +5,7 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import type { PairInfo } from '../../train/protocol.ts';
 import { announceRunsChanged, type RunStore, type SavedRunMeta } from '../../store/runStore.ts';
 import { RunRecorder, type RecordedState, type RecorderProblem } from '../../store/recorder.ts';
+import { webWriterLock, type WriterLock } from '../../store/writerLock.ts';
 import { presetOf } from '../../model/presets.ts';
 
 /** Saving the run in progress at most this often keeps its cost off the page's frames. */
@@ -25,6 +26,7 @@ export interface RunRecording {
 
 export function useRunRecorder(store: RunStore): RunRecording {
   const recorder = useRef<RunRecorder | null>(null);
+  const lock = useRef<WriterLock | null>(null);
   const persistAsked = useRef(false);
   const [currentId, setCurrentId] = useState<string | null>(null);
   const [problem, setProblem] = useState<RecorderProblem | null>(null);
@@ -34,7 +36,12 @@ export function useRunRecorder(store: RunStore): RunRecording {
     const base = resumed
       ? { id: resumed.id, name: resumed.name, created: resumed.created, config, adapter }
       : { id: crypto.randomUUID(), name: `${presetOf(config)?.name ?? 'Experiment'}, ${new Date().toLocaleString()}`, created: Date.now(), config, adapter };
-    const rec = new RunRecorder(store, base, setProblem, resumed, SAVE_INTERVAL_MS);
+    // the lock of the run this tab writes is kept across its own resumes; another run's is let go
+    if (lock.current?.runId !== base.id) {
+      lock.current?.release();
+      lock.current = webWriterLock(base.id);
+    }
+    const rec = new RunRecorder(store, base, setProblem, resumed, SAVE_INTERVAL_MS, lock.current);
     rec.onSaved = () => {
       announceRunsChanged();
       // once a run is stored, ask the browser to keep the lab's storage when space runs low
