@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests and headless runs need on a fresh Debian machine (npm run lab needs only
 # the npm packages: scripts/lab.mjs): npm packages (npm ci) and,
-# when missing, Debian's chromium (its SwiftShader is the software WebGPU), the Vulkan loader and
-# python3-torch (PyTorch, for the tests of the PyTorch export).
+# when missing, Debian's chromium (its SwiftShader is the software WebGPU), the Vulkan loader,
+# Mesa's Vulkan drivers (lavapipe, for the GPU tests on wgpu) and python3-torch (PyTorch, for the
+# tests of the PyTorch export).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || need_apt+=(chromium)
 ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' || need_apt+=(libvulkan1)
+# Mesa's lavapipe, the Vulkan driver of the GPU tests on wgpu (scripts/test-deno.sh)
+ls /usr/share/vulkan/icd.d/lvp_icd.*.json >/dev/null 2>&1 || need_apt+=(mesa-vulkan-drivers)
 # PyTorch, for train.py's equivalence tests (src/export/pytorch.test.ts); NITP_PYTHON may name another python with torch
 "${NITP_PYTHON:-/usr/bin/python3}" -c 'import torch' 2>/dev/null || need_apt+=(python3-torch)
 if [ ${#need_apt[@]} -gt 0 ]; then
