@@ -177,8 +177,11 @@ class WorkerEngine implements TrainerApi {
         evaluateStepZero: false, // init() evaluated step 0 and the page has it
         gpuFailure: () => uncapturedFailure(gpu),
       });
+      await scopes?.close(); // a pause before the first report leaves them open otherwise
     } catch (e) {
-      await scopes?.close().catch(() => undefined);
+      // an error the scopes caught in the first step says more than the failure it caused
+      const scoped = await scopes?.close().then(() => null, (x: unknown) => x);
+      if (scoped) throw (this.stopped = scoped as GpuFailure);
       if (e instanceof DivergenceError || e instanceof NonFiniteCheckpointError || e instanceof GpuFailure) {
         // the weights are not to be trained on or saved: the page rolls back to its last good checkpoint
         this.stopped = e;
