@@ -25,7 +25,7 @@ describe('experiment links', () => {
     const a = await open(link);
     expect(await a.getByTestId('link-notices').count()).toBe(0);
     expect(await a.getByLabel('Steps', { exact: true }).inputValue()).toBe('30');
-    expect(await a.getByLabel('Seed').inputValue()).toBe('21');
+    expect(await a.getByLabel('Seed', { exact: true }).inputValue()).toBe('21');
     expect(await a.getByLabel('λ (0 = plain NTP)').inputValue()).toBe('0.5');
     expect(new URL(a.url()).search).toBe(link.replace('v=1', 'v=2')); // the address bar says the same, in the current format
     await a.getByRole('button', { name: 'Run it' }).click();
@@ -40,7 +40,7 @@ describe('experiment links', () => {
 
     const b = await open(copied);
     expect(await b.getByTestId('shared-notice').textContent()).toMatch(/finished step 30 with result fingerprint [0-9a-f]{12}/);
-    expect(await b.getByLabel('Seed').inputValue()).toBe('21');
+    expect(await b.getByLabel('Seed', { exact: true }).inputValue()).toBe('21');
     await b.getByRole('button', { name: 'Run it' }).click();
     await b.getByTestId('fingerprint-verdict').waitFor({ timeout: 240_000 });
     expect(await b.getByTestId('fingerprint-verdict').textContent()).toMatch(/^Reproduced exactly/);
