@@ -38,9 +38,10 @@ export const PRESETS: Preset[] = [
       // untied: calibrated over 3 seeds, tied embeddings weaken NITP's advantage (README, "The teaching preset, calibrated")
       model: { contextLength: 64, nLayer: 4, dModel: 64, nHead: 4, tieEmbeddings: false },
       train: { steps: 300, batchSize: 16, lr: 3e-3, warmupSteps: 50 },
-      // every 2 steps through the collapse (steps ~10–45 here), then sparsely; 24 held-out sequences
-      // (1,536 tokens, 24·d) keep the evaluation under 10% of the training time at this schedule
-      eval: { every: 50, early: { every: 2, until: 60 }, sequences: 24 },
+      // every 2 steps through the collapse (steps ~10–45 here), then sparsely; 16 held-out sequences
+      // (1,024 tokens, 16·d: one chunk of B) keep the evaluation well under 10% of the training time.
+      // The evaluation runs in chunks of B sequences, so 17..32 sequences cost as much as 32.
+      eval: { every: 50, early: { every: 2, until: 60 }, sequences: 16 },
     },
   },
   {
