@@ -36,7 +36,9 @@ export function useGalleryLinks({ shared, webgpu, liveConfig, view, setReference
     setReference(null);
     if (!liveConfig || !livePreset || livePreset !== shared?.preset) return;
     let current = true;
-    fetchGalleryRun(livePreset).then((c) => {
+    // only what the index lists is fetched: no request for a preset the gallery does not have
+    fetchGalleryIndex().then((index) => (index.some((e) => e.id === livePreset) ? fetchGalleryRun(livePreset) : null)).then((c) => {
+      if (!c) return;
       if (current && JSON.stringify(c.info.config) === JSON.stringify(liveConfig)) {
         setReference({ id: `gallery-${livePreset}`, name: 'gallery run (trained earlier)', history: c.history, evals: c.evals });
       }
