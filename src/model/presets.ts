@@ -31,9 +31,8 @@ export const PRESETS: Preset[] = [
     description:
       'The default lab model with untied embeddings on Brown characters, 300 steps, evaluated every 2 steps up to step 60. ' +
       'Both runs collapse early: the effective rank of the hidden states falls from about half the width to a few dimensions and ' +
-      'anisotropy rises towards 1, then ' +
-      'both recover. NITP delays the collapse and afterwards keeps its states a little less aligned, most clearly in the last block; ' +
-      'the loss stays about equal.',
+      'anisotropy rises towards 1, then both recover. NITP collapses later and less deeply, and afterwards keeps a higher rank and ' +
+      'lower anisotropy, most clearly in the last block; the loss stays about equal.',
     config: {
       // untied: calibrated over 3 seeds, tied embeddings weaken NITP's advantage (README, "The teaching preset, calibrated")
       model: { contextLength: 64, nLayer: 4, dModel: 64, nHead: 4, tieEmbeddings: false },

@@ -118,8 +118,8 @@ export const GeometryPanel = memo(function GeometryPanel({ evals, overlays, widt
           <p className="explain">
             <b>Effective rank</b> counts how many directions the hidden states really use (1 to d): the exponential of the
             entropy of their covariance spectrum. Representation collapse shows as a falling rank — the states squeeze into a
-            few directions. At this small scale both models collapse early and recover; NITP delays the collapse and afterwards
-            keeps its states a little less aligned (most clearly in the last block's output).
+            few directions. At this small scale both models collapse early and recover; NITP collapses later and less deeply and
+            afterwards keeps a higher rank (most clearly in the last block's output, and more with untied embeddings).
           </p>
           <ErrorBoundary view="effective rank">
             <Exportable name="effective-rank">
