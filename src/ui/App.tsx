@@ -52,7 +52,7 @@ export function App() {
   const engine = useEngine(firstConfig, recording);
   const queue = useQueue(engine, recording.currentId, runStore);
   const research = useResearch(runStore);
-  const { overlays, ids: overlayIds, toggle: toggleOverlay, setReference } = useOverlays(runStore);
+  const { overlays, ids: overlayIds, toggle: toggleOverlay, setReference } = useOverlays(runStore, engine.history.nitp.at(-1)?.step ?? 0);
   const [cursorStep, setCursorStep] = useState<number | null>(null);
   const [mainRef, width] = useElementWidth<HTMLElement>(900);
   const [layer, setLayer] = useState<LayerId>('final');
