@@ -2,7 +2,7 @@
 // NTP/NITP pair in lock-step: one batch is drawn per step and both models train on it.
 import * as Comlink from 'comlink';
 import { DeviceGoneError, DeviceLostError, requestGpu, requestGpuAgain, type GpuContext } from '../gpu/device.ts';
-import { resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
+import { isEvalStep, resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
 import { Trainer } from './trainer.ts';
 import { checkCheckpointFits, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
 import { DivergenceError, divergenceMessage, trainLoop, type LoopRun } from './loop.ts';
@@ -171,10 +171,8 @@ class WorkerEngine implements TrainerApi {
       }, {
         reportEvery: logEvery,
         evalSchedule: () => runs.nitp.trainer.config.eval,
-        // A checkpoint with each regular evaluation (every eval.every and the last step), not with
-        // the dense early ones: a pause checkpoints too, so a resume loses nothing, and the page
-        // is not sent both runs' weights every few steps.
-        checkpointDue: (step) => step > 0 && (step % runs.nitp.trainer.config.eval.every === 0 || step === runs.nitp.trainer.config.train.steps),
+        // a checkpoint with each evaluation after step 0, for saving the run in the browser
+        checkpointDue: (step) => step > 0 && isEvalStep(runs.nitp.trainer.config, step),
         shouldStop: () => !this.running,
         evaluateStepZero: false, // init() evaluated step 0 and the page has it
         gpuFailure: () => uncapturedFailure(gpu),
