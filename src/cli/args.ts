@@ -19,3 +19,18 @@ export function positiveInt(flag: string, v: string): number {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${v}"`);
   return n;
 }
+
+/**
+ * Runs `main` when the module at `moduleUrl` is the script node was started with (not when a test
+ * imports it): exits with its code, or prints the error's message and exits 2.
+ */
+export function runAsCommand(moduleUrl: string, main: (argv: string[]) => Promise<number>): void {
+  if (!process.argv[1] || !moduleUrl.endsWith(process.argv[1].split('/').pop()!)) return;
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error((e as Error).message ?? e);
+      process.exit(2);
+    },
+  );
+}

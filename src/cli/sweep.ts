@@ -12,9 +12,10 @@
 // the plan, so a second start with another grid is refused instead of mixing runs.
 // At the end: DIR/summary.json and DIR/summary.csv (share/sweep.ts summarizeSweep), computed from
 // the run folders' config.json and metrics.jsonl alone.
+import { runAsCommand } from './args.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, resolveConfig, setField, type PartialRunConfig } from '../model/config.ts';
+import { resolveConfig, setField, type PartialRunConfig } from '../model/config.ts';
 import { ABLATIONS, PRESETS, ablationById, presetById } from '../model/presets.ts';
 import { parseVary, summarizeSweep, summaryCsv, sweepPlan, type SummaryInput, type SweepRunPlan, type SweepSummary, type VaryAxis } from '../share/sweep.ts';
 import { parseMetrics } from '../share/cliRun.ts';
@@ -172,12 +173,4 @@ export async function main(argv: string[]): Promise<number> {
   return result.failed.length > 0 ? 1 : 0;
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e instanceof ConfigError ? e.message : (e as Error).message ?? e);
-      process.exit(2);
-    },
-  );
-}
+runAsCommand(import.meta.url, main);

@@ -23,11 +23,11 @@
 //                      moments; --resume continues the run in DIR from it, bit-identically to a
 //                      run that never stopped (config from DIR/config.json; metrics.jsonl is cut
 //                      back to the checkpoint's step and continued)
-import { positiveInt, walkArgs } from './args.ts';
+import { positiveInt, runAsCommand, walkArgs } from './args.ts';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { adapterLine, nodeGpu, parseAdapterRequest, type AdapterRequest } from '../gpu/node.ts';
-import { ConfigError, DEFAULT_CONFIG, resolveConfig, setField, type PartialRunConfig, type RunConfig, type UploadRecord } from '../model/config.ts';
+import { DEFAULT_CONFIG, resolveConfig, setField, type PartialRunConfig, type RunConfig, type UploadRecord } from '../model/config.ts';
 import { PRESETS, presetById } from '../model/presets.ts';
 import { checkUploadSize, MAX_UPLOAD_BYTES, validateUpload } from '../data/upload.ts';
 import { FileBpeCache } from '../data/bpeCacheNode.ts';
@@ -273,12 +273,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e instanceof ConfigError ? e.message : (e as Error).message ?? e);
-      process.exit(2);
-    },
-  );
-}
+runAsCommand(import.meta.url, main);

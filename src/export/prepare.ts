@@ -9,7 +9,7 @@
 // in .cache/bpe under the file's SHA-256, like the CLI), each part encoded whole. data.json's
 // data section is the lab config's for that file: corpus "upload" with its name, size and SHA-256.
 // Limit: the text must fit in one JavaScript string (about 500 million UTF-16 units).
-import { walkArgs } from '../cli/args.ts';
+import { runAsCommand, walkArgs } from '../cli/args.ts';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { buildTokenizerAsync, type TokenizerKind } from '../data/tokenizer.ts';
@@ -89,12 +89,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error((e as Error).message ?? e);
-      process.exit(2);
-    },
-  );
-}
+runAsCommand(import.meta.url, main);

@@ -14,11 +14,11 @@
 // one in init.safetensors. A run on an uploaded text needs that text again (--text FILE).
 // Synthetic tasks have no token stream: train.bin and val.bin are one long window of the task's
 // generator each (--synthetic-tokens, default 1,000,000 and a tenth of it for validation).
-import { walkArgs } from '../cli/args.ts';
+import { runAsCommand, walkArgs } from '../cli/args.ts';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, isTextCorpus, resolveConfig } from '../model/config.ts';
+import { isTextCorpus, resolveConfig } from '../model/config.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { loadDataset } from '../data/runData.ts';
 import { nodeCorpusSource } from '../data/nodeSource.ts';
@@ -132,12 +132,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e instanceof ConfigError ? e.message : (e as Error).message ?? e);
-      process.exit(2);
-    },
-  );
-}
+runAsCommand(import.meta.url, main);
