@@ -17,10 +17,9 @@ interface Props {
 }
 
 /** The files of a folder chosen with <input webkitdirectory>, only those a run folder needs. */
-export async function folderFiles(files: Iterable<File & { webkitRelativePath?: string }>): Promise<FolderFile[]> {
+export async function folderFiles(files: Iterable<{ file: File; path: string }>): Promise<FolderFile[]> {
   const out: FolderFile[] = [];
-  for (const f of files) {
-    const path = f.webkitRelativePath || f.name;
+  for (const { file: f, path } of files) {
     const name = path.split('/').pop();
     if (name !== 'config.json' && name !== 'metrics.jsonl') continue;
     if (f.size > MAX_METRICS_BYTES) throw new Error(`${path} is ${(f.size / 2 ** 20).toFixed(0)} MiB, more than the ${MAX_METRICS_BYTES / 2 ** 20} MiB the lab reads`);
@@ -34,10 +33,11 @@ export async function folderFiles(files: Iterable<File & { webkitRelativePath?: 
 export async function openDropped(items: DataTransferItemList, onOpen: Props['onOpen']): Promise<string> {
   const entries = Array.from(items, (i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => !!e);
   const file = (entry: FileSystemFileEntry) => new Promise<File>((resolve, reject) => entry.file(resolve, reject));
-  const walk = async (entry: FileSystemEntry, prefix: string, out: (File & { webkitRelativePath?: string })[]) => {
+  // a File's webkitRelativePath is read-only: dropped files carry their path beside them
+  const walk = async (entry: FileSystemEntry, prefix: string, out: { file: File; path: string }[]) => {
     if (entry.isFile) {
       const f = await file(entry as FileSystemFileEntry);
-      out.push(Object.assign(f, { webkitRelativePath: `${prefix}${f.name}` }) as File & { webkitRelativePath: string });
+      out.push({ file: f, path: `${prefix}${f.name}` });
     } else if (entry.isDirectory) {
       const reader = (entry as FileSystemDirectoryEntry).createReader();
       for (;;) {
@@ -52,7 +52,7 @@ export async function openDropped(items: DataTransferItemList, onOpen: Props['on
     onOpen(await readRunFileFrom(f), f.name, 'run file');
     return `Opened ${f.name}.`;
   }
-  const files: (File & { webkitRelativePath?: string })[] = [];
+  const files: { file: File; path: string }[] = [];
   for (const e of entries) await walk(e, e.isDirectory ? '' : 'dropped/', files);
   const name = entries.length === 1 && entries[0].isDirectory ? entries[0].name : 'the dropped files';
   onOpen(readCliFolder(await folderFiles(files), name), name, 'CLI folder');
@@ -122,7 +122,8 @@ export function RunFilesPanel({ content, onOpen, disabled }: Props) {
               const list = Array.from(e.target.files ?? []);
               e.target.value = '';
               const name = list[0]?.webkitRelativePath.split('/')[0] ?? 'the folder';
-              if (list.length) attempt(async () => { onOpen(readCliFolder(await folderFiles(list), name), name, 'CLI folder'); return `Opened ${name}.`; });
+              const files = list.map((file) => ({ file, path: file.webkitRelativePath || file.name }));
+              if (list.length) attempt(async () => { onOpen(readCliFolder(await folderFiles(files), name), name, 'CLI folder'); return `Opened ${name}.`; });
             }} />
         </label>
       </div>
