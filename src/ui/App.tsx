@@ -70,8 +70,8 @@ export function App() {
   const { chartWidth } = usePresenter(present, width, tour.step, tour.setStep);
   const viewing = engine.viewing;
   // the pair on the page, as a run file would hold it
-  const content = useMemo<RunFileContent | null>(() => info && {
-    info, fingerprint: own, created: new Date().toISOString(), history, evals: engine.recorded.evals, probe: engine.probe,
+  const content = useMemo<Omit<RunFileContent, 'created'> | null>(() => info && {
+    info, fingerprint: own, history, evals: engine.recorded.evals, probe: engine.probe,
     samples: engine.samples, checkpoint: engine.recorded.checkpoint,
   }, [info, own, history, engine.recorded, engine.probe, engine.samples]);
   const drop = useDropToOpen(engine.view, running);

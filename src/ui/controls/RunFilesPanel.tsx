@@ -10,8 +10,8 @@ import type { ViewKind } from '../hooks/useEngine.ts';
 import { downloadBlob } from '../chartExport.ts';
 
 interface Props {
-  /** the pair on the page as a run file's content (null before there is one) */
-  content: RunFileContent | null;
+  /** the pair on the page as a run file's content (null before there is one); dated when saved */
+  content: Omit<RunFileContent, 'created'> | null;
   onOpen: (content: RunFileContent, name: string, kind: ViewKind) => void;
   disabled: boolean;
 }
@@ -93,7 +93,7 @@ export function RunFilesPanel({ content, onOpen, disabled }: Props) {
   };
 
   const save = () => attempt(async () => {
-    const text = writeRunFile(content!, withCheckpoint);
+    const text = writeRunFile({ ...content!, created: new Date().toISOString() }, withCheckpoint);
     const step = content!.history.nitp.at(-1)?.step ?? 0;
     downloadBlob(`nitp-lab-run-step${step}.json`, new Blob([text], { type: 'application/json' }));
     return `Saved the run file (${(text.length / 1024).toFixed(0)} KiB${withCheckpoint && content!.checkpoint ? `, checkpoints of step ${content!.checkpoint.step} included` : ''}).`;
