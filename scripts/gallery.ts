@@ -14,7 +14,8 @@ import { buildPair, destroyPair, pairInfo } from '../src/train/pair.ts';
 import { trainLoop } from '../src/train/loop.ts';
 import { fingerprint } from '../src/share/fingerprint.ts';
 import { writeRunFile } from '../src/share/runFile.ts';
-import type { GalleryEntry } from '../src/share/gallery.ts';
+import { GALLERY_KERNELS, type GalleryEntry } from '../src/share/gallery.ts';
+import { namedKernels, setKernels } from '../src/gpu/kernels.ts';
 import type { EvalRecord, Pair, StepMetrics } from '../src/train/protocol.ts';
 
 export const GALLERY_DIR = 'public/gallery';
@@ -22,6 +23,7 @@ export const GALLERY_DIR = 'public/gallery';
 async function main(argv: string[]): Promise<void> {
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : null;
   const gpu = await nodeGpu();
+  setKernels(gpu.device, namedKernels(GALLERY_KERNELS));
   mkdirSync(GALLERY_DIR, { recursive: true });
   const indexPath = `${GALLERY_DIR}/index.json`;
   const index: GalleryEntry[] = existsSync(indexPath) ? JSON.parse(readFileSync(indexPath, 'utf8')) : [];

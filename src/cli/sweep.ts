@@ -1,7 +1,7 @@
 // sweep.ts: a grid of runs, one after another, and their summary.
 //   npm run sweep -- --config FILE | --preset ID  --vary section.field=v1,v2,... [--vary ...]
 //                    [--seeds N] [--steps N] [--set section.field=value ...] [--checkpoint-every N]
-//                    [--adapter auto|default|swiftshader] --out DIR
+//                    [--adapter auto|default|swiftshader] [--kernels auto|registers|workgroup] --out DIR
 // Each (variant, seed) is one folder DIR/<name> written by `npm run train` itself (its main), so
 // every folder is laid out as a train run. Seeds are the base config's train.seed, +1, … (--seeds
 // N). --vary takes the dotted names and per-field checks of --set; every grid point is resolved
@@ -31,13 +31,14 @@ interface SweepArgs {
   out: string | null;
   checkpointEvery: number | null;
   adapter: string | null;
+  kernels: string | null;
 }
 
 const USAGE = 'usage: npm run sweep -- --config FILE | --preset ID --vary section.field=v1,v2,... [--vary ...] [--seeds N] [--steps N] ' +
-  '[--set section.field=value ...] [--checkpoint-every N] [--adapter auto|default|swiftshader] --out DIR';
+  '[--set section.field=value ...] [--checkpoint-every N] [--adapter auto|default|swiftshader] [--kernels auto|registers|workgroup] --out DIR';
 
 export function parseSweepArgs(argv: string[]): SweepArgs {
-  const args: SweepArgs = { config: null, preset: null, vary: [], seeds: 1, steps: null, set: [], out: null, checkpointEvery: null, adapter: null };
+  const args: SweepArgs = { config: null, preset: null, vary: [], seeds: 1, steps: null, set: [], out: null, checkpointEvery: null, adapter: null, kernels: null };
   const positive = (name: string, v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
@@ -59,6 +60,7 @@ export function parseSweepArgs(argv: string[]): SweepArgs {
     else if (a === '--out') args.out = value();
     else if (a === '--checkpoint-every') args.checkpointEvery = positive(a, value());
     else if (a === '--adapter') args.adapter = value();
+    else if (a === '--kernels') args.kernels = value();
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
@@ -134,6 +136,7 @@ export async function runSweep(argv: string[], log: (line: string) => void = con
   const extra = [
     ...(args.checkpointEvery !== null ? ['--checkpoint-every', String(args.checkpointEvery)] : []),
     ...(args.adapter !== null ? ['--adapter', args.adapter] : []),
+    ...(args.kernels !== null ? ['--kernels', args.kernels] : []),
   ];
   for (const [i, run] of runs.entries()) {
     const dir = join(out, run.dir);

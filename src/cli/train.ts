@@ -3,6 +3,8 @@
 //   npm run train -- [--config FILE.json | --preset ID] [--set section.field=value ...] [--steps N]
 //                    [--out DIR] [--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume]
 //                    [--adapter auto|default|swiftshader]   (src/gpu/node.ts: auto = this machine's GPU, else SwiftShader)
+//                    [--kernels auto|registers|workgroup|matmul=…,rows=…]   kernel variants (gpu/kernels.ts);
+//                    auto (default, or NITP_KERNELS) times them on the run's shapes once per adapter (gpu/tune.ts)
 //                    [--memory-budget GiB]   GPU memory the run may use (default 4; model/memory.ts)
 // --preset starts from a preset (model/presets.ts: tiny, teaching, paper); --set overrides any
 // config field by its dotted name, validated like the field in a config file.
@@ -27,6 +29,10 @@ import { positiveInt, runAsCommand, walkArgs } from './args.ts';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { adapterLine, nodeGpu, parseAdapterRequest, type AdapterRequest } from '../gpu/node.ts';
+import { parseKernels } from '../gpu/kernels.ts';
+import { chooseKernels } from '../gpu/nodeKernels.ts';
+import { kernelTuneShapes } from '../model/gpt.ts';
+import { modelShape } from '../model/params.ts';
 import { DEFAULT_CONFIG, resolveConfig, setField, type PartialRunConfig, type RunConfig, type UploadRecord } from '../model/config.ts';
 import { PRESETS, presetById } from '../model/presets.ts';
 import { checkUploadSize, MAX_UPLOAD_BYTES, validateUpload } from '../data/upload.ts';
@@ -54,15 +60,17 @@ interface Args {
   checkpointEvery: number;
   resume: boolean;
   adapter: AdapterRequest;
+  /** --kernels: a forced kernel choice, or null to tune (gpu/nodeKernels.ts) */
+  kernels: string | null;
   /** GPU memory the run may use, bytes (--memory-budget GiB) */
   memoryBudget: number;
 }
 
 const USAGE = 'usage: npm run train -- [--config FILE.json | --preset ID] [--set section.field=value ...] [--steps N] [--out DIR] ' +
-  '[--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume] [--adapter auto|default|swiftshader] [--memory-budget GiB]';
+  '[--save-batches] [--text FILE.txt] [--checkpoint-every N] [--resume] [--adapter auto|default|swiftshader] [--kernels auto|registers|workgroup] [--memory-budget GiB]';
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { config: null, preset: null, set: [], steps: null, out: 'runs/latest', saveBatches: false, text: null, checkpointEvery: 250, resume: false, adapter: 'auto', memoryBudget: MEMORY_BUDGET_BYTES };
+  const args: Args = { config: null, preset: null, set: [], steps: null, out: 'runs/latest', saveBatches: false, text: null, checkpointEvery: 250, resume: false, adapter: 'auto', kernels: null, memoryBudget: MEMORY_BUDGET_BYTES };
   walkArgs(argv, USAGE, (a, value) => {
     if (a === '--config') args.config = value();
     else if (a === '--preset') args.preset = value();
@@ -74,7 +82,10 @@ export function parseArgs(argv: string[]): Args {
     else if (a === '--save-batches') args.saveBatches = true;
     else if (a === '--text') args.text = value();
     else if (a === '--adapter') args.adapter = parseAdapterRequest(value());
-    else if (a === '--memory-budget') {
+    else if (a === '--kernels') {
+      args.kernels = value();
+      parseKernels(args.kernels); // refused here, before anything runs
+    } else if (a === '--memory-budget') {
       const v = value();
       const gib = Number(v);
       if (!(gib > 0 && gib <= 1024)) throw new Error(`--memory-budget must be a number of GiB in (0, 1024], got "${v}"`);
@@ -164,6 +175,7 @@ export async function main(argv: string[]): Promise<number> {
   console.log(adapterLine(gpu));
   // every buffer against the adapter's limits and the budget before anything is allocated
   checkMemoryPlan(runMemoryPlan(config, data.vocabSize), gpu.device.limits, args.memoryBudget, 'the run needs');
+  console.log((await chooseKernels(gpu, kernelTuneShapes(config, modelShape(config, data.vocabSize)), args.kernels ?? undefined)).line);
   const trainer = await withErrorScopes(gpu.device, 'Allocating the run', () => new Trainer(gpu, config, data), (t) => t?.destroy());
   const { B } = trainer.model;
   const T = trainer.shape.T;

@@ -6,7 +6,10 @@ import { createStorage } from './buffers.ts';
 export type Binding = GPUBufferBinding;
 
 type Command =
-  | { kind: 'dispatch'; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number]; label: string }
+  | {
+    kind: 'dispatch'; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number];
+    label: string; constants: Readonly<Record<string, number>>;
+  }
   | { kind: 'clear'; buffer: GPUBuffer; offset: number; size: number }
   | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; size: number };
 
@@ -58,7 +61,8 @@ class PipelineCache {
 
 const caches = new WeakMap<GPUDevice, PipelineCache>();
 
-function hashString(s: string): number {
+/** FNV-1a of a string (pipeline keys; the kernel cache's source fingerprint). */
+export function hashString(s: string): number {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
@@ -78,6 +82,11 @@ export class Program {
 
   get length(): number {
     return this.commands.length;
+  }
+
+  /** The dispatches recorded so far (entry point and override constants), for benchmarks and tests. */
+  dispatches(): { entryPoint: string; constants: Readonly<Record<string, number>> }[] {
+    return this.commands.flatMap((c) => (c.kind === 'dispatch' ? [{ entryPoint: c.label, constants: c.constants }] : []));
   }
 
   dispatch(spec: DispatchSpec): void {
@@ -102,7 +111,7 @@ export class Program {
       }
     }
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    this.commands.push({ kind: 'dispatch', pipeline, bindGroup, workgroups: [x, y, z], label: spec.entryPoint });
+    this.commands.push({ kind: 'dispatch', pipeline, bindGroup, workgroups: [x, y, z], label: spec.entryPoint, constants: { ...spec.constants } });
   }
 
   /** A zero-filled storage buffer of `floats` floats that lives as long as the program (op scratch). */

@@ -1,7 +1,8 @@
 // The whole model on the GPU against the float64 reference: losses and the gradient of every
 // parameter tensor, for every NITP variant, on a tiny model with awkward sizes.
 import { describe, expect, it } from 'vitest';
-import { GptGpu } from './gpt.ts';
+import { GptGpu, trainingMatmulShapes } from './gpt.ts';
+import { matmulShapeKey } from '../gpu/kernels.ts';
 import { resolveConfig, type PartialRunConfig } from './config.ts';
 import { paramLayout, parameterSpecs, type ModelShape } from './params.ts';
 import { refForwardBackward } from '../ref/gpt.ts';
@@ -54,6 +55,10 @@ describe('GPU model gradients against the float64 reference', () => {
       model.uploadBatch(tokens);
       const p = new Program(gpu.device);
       model.recordForwardBackward(p);
+      // the shapes the autotuner times are the ones the step records
+      const recorded = new Set(p.dispatches().filter((d) => 'TRANS_A' in d.constants).map(({ constants: c }) =>
+        matmulShapeKey({ M: c.M, N: c.N, K: c.K, transA: c.TRANS_A === 1, transB: c.TRANS_B === 1 })));
+      expect([...recorded].sort()).toEqual(trainingMatmulShapes(config, shape).map(matmulShapeKey).sort());
       p.run();
       const grads = await readFloats(gpu.device, model.grads, layout.totalFloats);
       const scalars = await readFloats(gpu.device, model.scalars, 8);

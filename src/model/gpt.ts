@@ -15,6 +15,8 @@ import { splitInputsTargets } from '../data/batches.ts';
 import { layernormBackward, layernormForward, layernormScratchFloats } from '../gpu/ops/layernorm.ts';
 import { attentionBackward, attentionForward } from '../gpu/ops/attention.ts';
 import { matmul, matmulBackward, matmulForward } from '../gpu/ops/matmul.ts';
+import type { MatmulShape } from '../gpu/kernels.ts';
+import type { TuneShapes } from '../gpu/tune.ts';
 import { crossentropyForward, crossentropyForwardBackward } from '../gpu/ops/crossentropy.ts';
 import { nitpLossForwardBackward } from '../gpu/ops/nitpLoss.ts';
 import { cosineRegularizerForwardBackward } from '../gpu/ops/cosineRegularizer.ts';
@@ -39,6 +41,31 @@ export interface BatchBuffers {
   targets: GPUBuffer; // (B,T) u32
   tokenStart: GPUBuffer; // (V+1) u32, from tokenIndex()
   tokenPositions: GPUBuffer; // (B*T) u32
+}
+
+/**
+ * The matmul shapes a training step of `config` records (forward, then each backward's dinp and
+ * dweight), distinct and largest first: what the autotuner (gpu/tune.ts) times before a model is
+ * recorded. gpt.gpu.test.ts checks the list against the shapes a recorded step actually contains.
+ */
+export function trainingMatmulShapes(config: RunConfig, shape: ModelShape): MatmulShape[] {
+  const { T, C, V } = shape;
+  const BT = config.train.batchSize * T;
+  const linears: [number, number][] = [[C, 3 * C], [C, C], [C, 4 * C], [4 * C, C], [C, V]]; // (in, out): qkv, attproj, fc, fcproj, logits
+  if (usesNitpHead(config)) linears.push([C, 4 * C], [4 * C, C]);
+  const shapes = new Map<string, MatmulShape>();
+  const add = (M: number, N: number, K: number, transA: boolean, transB: boolean) => shapes.set(`${M},${N},${K},${transA},${transB}`, { M, N, K, transA, transB });
+  for (const [input, output] of linears) {
+    add(BT, output, input, false, true); // out = inp · Wᵀ
+    add(BT, input, output, false, false); // dinp = dout · W
+    add(output, input, BT, true, false); // dW += doutᵀ · inp
+  }
+  return [...shapes.values()].sort((x, y) => y.M * y.N * y.K - x.M * x.N * x.K);
+}
+
+/** What the autotuner times for a run of `config`: its matmul shapes and its cross-entropy rows. */
+export function kernelTuneShapes(config: RunConfig, shape: ModelShape): TuneShapes {
+  return { matmuls: trainingMatmulShapes(config, shape), rows: { N: config.train.batchSize * shape.T, V: shape.V } };
 }
 
 export class GptGpu {

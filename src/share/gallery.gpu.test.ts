@@ -1,5 +1,5 @@
 // The gallery stays honest: every run file in public/gallery re-runs live for its first 30 steps
-// with bit-identical losses of both runs (same config, same adapter kind), and its index entry
+// with bit-identical losses of both runs (same config, same adapter kind, the gallery's kernels), and its index entry
 // matches the file (fingerprint, steps, a config that resolves).
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,6 +11,8 @@ import { buildPair, destroyPair } from '../train/pair.ts';
 import { RUNS } from '../train/protocol.ts';
 import { PRESETS } from '../model/presets.ts';
 import { resolveConfig } from '../model/config.ts';
+import { GALLERY_KERNELS } from './gallery.ts';
+import { namedKernels, setKernels } from '../gpu/kernels.ts';
 
 const DIR = 'public/gallery';
 const CHECKED_STEPS = 30;
@@ -33,6 +35,7 @@ describe('the gallery', () => {
       expect(`${content.fingerprint!.step}.${content.fingerprint!.hash}`).toBe(entry.fingerprint);
       expect(content.history.nitp.length).toBe(entry.steps);
       const gpu = await testGpu();
+      setKernels(gpu.device, namedKernels(GALLERY_KERNELS));
       const data = await loadDataset(config, nodeCorpusSource());
       const runs = buildPair(gpu, config, data);
       for (let s = 0; s < CHECKED_STEPS; s++) for (const run of RUNS) runs[run].trainer.trainStep();

@@ -14,5 +14,12 @@ export interface GalleryEntry {
   file: string;
 }
 
+/**
+ * The kernels the gallery's runs are trained and re-checked with (gpu/kernels.ts): fixed, not
+ * tuned, so a re-run on the same kind of adapter reproduces the files bit for bit whatever the
+ * autotuner would pick there.
+ */
+export const GALLERY_KERNELS = 'registers';
+
 /** A gallery id as links carry it (`run=gallery/<id>`): lower-case letters, digits and dashes only. */
 export const GALLERY_ID = /^[a-z0-9-]{1,40}$/;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matmul, matmulBackward, matmulBackwardBias, matmulForward, matmulVariantFor, type MatmulEpilogue, type MatmulVariant } from './matmul.ts';
+import { matmul, matmulBackward, matmulBackwardBias, matmulForward, type MatmulEpilogue, type MatmulVariant } from './matmul.ts';
 import * as ref from '../../ref/matmul.ts';
 import { Program, type Binding } from '../program.ts';
 import { createStorage, readFloats, uploadStorage } from '../buffers.ts';
@@ -99,16 +99,6 @@ async function check(device: GPUDevice, cases: Case[]): Promise<void> {
 }
 
 describe('GPU matmul', () => {
-  it('picks the register kernel on SwiftShader only', () => {
-    expect(matmulVariantFor({ architecture: 'swiftshader' })).toBe('registers');
-    expect(matmulVariantFor({ architecture: 'ampere' })).toBe('workgroup');
-    expect(matmulVariantFor({ architecture: '' })).toBe('workgroup');
-    expect(matmulVariantFor(undefined)).toBe('workgroup');
-    // description and vendor count only where architecture is empty
-    expect(matmulVariantFor({ architecture: '', description: 'SwiftShader Device (Subzero)' })).toBe('registers');
-    expect(matmulVariantFor({ architecture: 'ampere', description: 'SwiftShader' })).toBe('workgroup');
-  });
-
   // Every pipeline costs ~0.25-0.4 s of SwiftShader compile time (CPU), so: the register kernel
   // (the one that runs here) gets every epilogue config on every transposition, over all shapes;
   // the tiled kernel, whose epilogue is the same storeRow, gets every transposition on the three

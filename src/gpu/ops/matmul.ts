@@ -3,12 +3,12 @@
 // deterministic bias-gradient kernel. Semantics (= / +=) are documented on each function.
 import common from '../../shaders/common.wgsl?raw';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
-import { isSoftwareAdapter, type AdapterIdentity } from '../device.ts';
+import { kernelsOf, matmulVariantOf, type MatmulVariant } from '../kernels.ts';
 import { groups, type Binding, type Program } from '../program.ts';
 
 const code = common + matmulWgsl;
 
-export type MatmulVariant = 'registers' | 'workgroup';
+export type { MatmulVariant };
 
 export type MatmulEpilogue =
   | { kind: 'none' } // out = acc (+ bias[n]) (+ addend[m,n]); += with accumulate
@@ -38,24 +38,11 @@ export interface MatmulSpec {
   accumulate?: boolean;
   /** default { kind: 'none' } */
   epilogue?: MatmulEpilogue;
-  /** default: matmulVariantFor(the device's adapterInfo) */
+  /** default: the device's choice for this shape (gpu/kernels.ts, set by the autotuner) */
   variant?: MatmulVariant;
 }
 
 const EPILOGUE_CODE = { none: 0, gelu: 1, swiglu: 2, geluBackward: 3, swigluBackward: 4 } as const;
-
-/**
- * The matmul kernel for an adapter: on SwiftShader (isSoftwareAdapter) every thread-dependent load
- * is an emulated gather and barriers are costly, so the register-blocked kernel (no workgroup
- * memory) is ~1.5x faster; real GPUs want workgroup-memory tiles (docs/architecture.md §5).
- */
-export function matmulVariantFor(info: AdapterIdentity | undefined): MatmulVariant {
-  return isSoftwareAdapter(info) ? 'registers' : 'workgroup';
-}
-
-function defaultVariant(p: Program): MatmulVariant {
-  return matmulVariantFor(p.device.adapterInfo);
-}
 
 // Kernels bind every tensor as array<vec4<f32>>, so a binding's size must be a multiple of 16
 // bytes: take `floats` rounded up to 4, which must lie inside the buffer (true for buffers from
@@ -157,7 +144,7 @@ export function matmul(p: Program, spec: MatmulSpec): void {
     up ?? placeholder(p.device, 'read'),
     post ?? placeholder(p.device, 'write'),
   ];
-  const variant = spec.variant ?? defaultVariant(p);
+  const variant = spec.variant ?? matmulVariantOf(p.device, spec);
   if (variant === 'workgroup') {
     p.dispatch({ code, entryPoint: 'matmulTiled', constants, bindings, workgroups: [groups(N, 64), groups(M, 64)] });
     return;
@@ -195,12 +182,13 @@ function registerWorkgroup(M: number, N: number): [number, number] {
 /**
  * dbias (N) += column sums of dout (M, N): one fixed-order sum per column (no atomics).
  * Spelled as in llm.c, where dout is (rows, OC): call with M = rows, N = OC.
- * `variant` picks the kernel as for matmul: per-column loops (registers) or a workgroup tree.
+ * `variant` picks the kernel: per-column loops (registers) or a workgroup tree; by default the
+ * device's row-reduction choice (gpu/kernels.ts: a thread per row means per-column loops).
  */
 export function matmulBackwardBias(p: Program, dbias: Binding, dout: Binding, M: number, N: number, variant?: MatmulVariant): void {
   const bindings = [, , , , , , , vec4Binding(dbias, N, 'dbias'), vec4Binding(dout, M * N, 'dout')];
   const constants = { M, N, VEC_OUT: +(N % 4 === 0) };
-  if ((variant ?? defaultVariant(p)) === 'workgroup') {
+  if ((variant ?? (kernelsOf(p.device).rows === 'thread' ? 'registers' : 'workgroup')) === 'workgroup') {
     p.dispatch({ code, entryPoint: 'matmulBackwardBiasTree', constants, bindings, workgroups: [groups(N, 4)] });
     return;
   }

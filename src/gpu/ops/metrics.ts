@@ -4,7 +4,7 @@
 // last (its contents are overwritten; one scratch can serve every layer of a program).
 import common from '../../shaders/common.wgsl?raw';
 import metrics from '../../shaders/metrics.wgsl?raw';
-import { isSoftwareAdapter } from '../device.ts';
+import { kernelsOf } from '../kernels.ts';
 import { MAX_WORKGROUPS_PER_DIM, grid, groups, type Binding, type Program } from '../program.ts';
 import { covarianceStatsLayout } from '../../metrics/geometry.ts';
 
@@ -48,10 +48,11 @@ export interface CovariancePlan {
 }
 
 /**
- * The plan for (N, C): on SwiftShader ('software') long chunks and 4-thread workgroups, elsewhere
- * ('gpu') short chunks and 64-thread workgroups. Results differ in the last bits between the two.
+ * The plan for (N, C): 'software' long chunks and 4-thread workgroups (few barriers: SwiftShader),
+ * 'gpu' short chunks and 64-thread workgroups; by default the one that goes with the device's row
+ * choice (gpu/kernels.ts). Results differ in the last bits between the two.
  */
-export function covariancePlan(device: GPUDevice, N: number, C: number, kind: 'software' | 'gpu' = isSoftwareAdapter(device.adapterInfo) ? 'software' : 'gpu'): CovariancePlan {
+export function covariancePlan(device: GPUDevice, N: number, C: number, kind: 'software' | 'gpu' = kernelsOf(device).rows === 'thread' ? 'software' : 'gpu'): CovariancePlan {
   if (!(Number.isInteger(N) && N >= 1 && Number.isInteger(C) && C >= 1)) throw new Error(`covarianceStats: need N >= 1, C >= 1, got N=${N} C=${C}`);
   const software = kind === 'software';
   const C4 = Math.ceil(C / 4);

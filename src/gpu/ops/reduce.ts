@@ -3,7 +3,7 @@
 // their tests compare against plain loops.
 import common from '../../shaders/common.wgsl?raw';
 import reduce from '../../shaders/reduce.wgsl?raw';
-import { isSoftwareAdapter } from '../device.ts';
+import { kernelsOf, type RowVariant } from '../kernels.ts';
 import { grid, groups, type Binding, type Program } from '../program.ts';
 
 const code = common + reduce;
@@ -26,14 +26,19 @@ export interface RowLayout {
 }
 
 /**
- * The row layout for `device`: on SwiftShader (isSoftwareAdapter), where a workgroup barrier costs
- * ~10x a row's arithmetic, one thread per row, 16 rows per workgroup (no workgroup memory, no
- * barrier: 10-20x faster there on the lab's shapes); elsewhere one workgroup per row with a power
- * of two in [32, 256] threads, about n/4 (each walks ~4 elements, then a tree).
- * Outputs differ in the last bits between layouts; one device always gets the same one.
+ * The row layout for `device`'s row choice (gpu/kernels.ts): "thread" is one thread per row, 16
+ * rows per workgroup (no workgroup memory, no barrier: on SwiftShader, where a barrier costs ~10x
+ * a row's arithmetic, 10-20x faster on the lab's shapes); "workgroup" one workgroup per row with a
+ * power of two in [32, 256] threads, about n/4 (each walks ~4 elements, then a tree).
+ * Outputs differ in the last bits between layouts; one device keeps one choice.
  */
 export function rowLayout(device: GPUDevice, n: number): RowLayout {
-  if (isSoftwareAdapter(device.adapterInfo)) return { WG: 16, TPR: 1 };
+  return rowLayoutFor(kernelsOf(device).rows, n);
+}
+
+/** The row layout of a row variant (see rowLayout) for rows of `n` elements. */
+export function rowLayoutFor(variant: RowVariant, n: number): RowLayout {
+  if (variant === 'thread') return { WG: 16, TPR: 1 };
   let wg = 32;
   while (wg < 256 && wg * 4 < n) wg *= 2;
   return { WG: wg, TPR: wg };
@@ -50,12 +55,12 @@ function slice(b: Binding, bytes: number): Binding {
 }
 
 /**
- * Threads of meanReduce's one workgroup: 256, or 64 on SwiftShader (n = 2048 there: ~0.9 ms with
- * 256 threads, ~0.3 ms with 64; barriers dominate). The order of the sum, hence its last bits,
- * follows from this number.
+ * Threads of meanReduce's one workgroup: 256, or 64 where rows are reduced a thread per row (on
+ * SwiftShader, n = 2048: ~0.9 ms with 256 threads, ~0.3 ms with 64; barriers dominate). The order
+ * of the sum, hence its last bits, follows from this number.
  */
 export function meanReduceWorkgroup(device: GPUDevice): number {
-  return isSoftwareAdapter(device.adapterInfo) ? 64 : 256;
+  return kernelsOf(device).rows === 'thread' ? 64 : 256;
 }
 
 /**
