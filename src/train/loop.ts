@@ -7,7 +7,7 @@
 // The host sees only reports, in order; what it does with them (messages to the page, lines in
 // metrics.jsonl, progress on the console, checkpoint files) is its own.
 import { evaluatesAt, type EvalConfig } from '../model/config.ts';
-import type { Trainer } from './trainer.ts';
+import { trainTogether, type Trainer } from './trainer.ts';
 import type { Evaluator } from './evaluator.ts';
 import type { EvalRecord, StepMetrics } from './protocol.ts';
 import { GpuFailure } from '../gpu/errors.ts';
@@ -135,7 +135,8 @@ export async function trainLoop<K extends string>(
     let end = lead.step + 1;
     const last = Math.min(total, lead.step + options.reportEvery);
     while (end < last && !evalDue(schedule, end, total) && !checkpointDue(end)) end++;
-    while (lead.step < end) for (const n of names) runs[n].trainer.trainStep();
+    const trainers = names.map((n) => runs[n].trainer);
+    while (lead.step < end) trainTogether(trainers);
     const steps = await each((run) => run.trainer.flushMetrics());
     checkGpu();
     let diverged: DivergenceError | null = null;

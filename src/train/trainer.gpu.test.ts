@@ -1,7 +1,7 @@
 // The GPU trainer end to end: the committed reference trajectory, determinism, paired runs,
 // overfitting one batch, and learning the Brown text.
 import { describe, expect, it } from 'vitest';
-import { Trainer, type StepMetrics } from './trainer.ts';
+import { Trainer, trainTogether, type StepMetrics } from './trainer.ts';
 import { Evaluator } from './evaluator.ts';
 import { resolveConfig, type PartialRunConfig } from '../model/config.ts';
 import { TRAJECTORY_GRAD_NORMS, TRAJECTORY_LOSSES, TRAJECTORY_LR, trajectoryCase } from '../ref/train.ts';
@@ -92,6 +92,27 @@ describe('GPU trainer', () => {
     }
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[0].every((m) => Number.isFinite(m.loss) && m.aux !== null)).toBe(true);
+  });
+
+  it('steps a pair in one submission with the same results as stepping each run alone', async () => {
+    const gpu = await testGpu();
+    const data = syntheticData(19, 3000, 3);
+    const configs = [resolveConfig({ ...TINY, nitp: { lambda: 0 } }), resolveConfig({ ...TINY, nitp: { lambda: 1 } })];
+    const alone = configs.map((c) => new Trainer(gpu, c, data));
+    const together = configs.map((c) => new Trainer(gpu, c, data));
+    for (let s = 0; s < 5; s++) {
+      for (const t of alone) t.trainStep();
+      trainTogether(together);
+    }
+    for (let i = 0; i < 2; i++) {
+      expect(together[i].step).toBe(5);
+      expect(await together[i].flushMetrics()).toEqual(await alone[i].flushMetrics());
+      expect(await together[i].readParams()).toEqual(await alone[i].readParams());
+    }
+    expect(() => trainTogether([together[0], together[0]])).toThrow('trainTogether: a trainer may step once per submission');
+    expect(together[0].step).toBe(5);
+    for (const t of [...alone, ...together]) t.destroy();
+    expect(gpu.errors).toEqual([]);
   });
 
   it('pairs runs: NTP and NITP with one seed share backbone init and batches', async () => {

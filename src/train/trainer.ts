@@ -2,7 +2,8 @@
 // worker and the Node command line: it takes a GpuContext and token arrays, never a host API.
 //
 // Per step the CPU samples a batch, uploads it (inputs, targets, and the per-token index the
-// embedding backward needs) and submits the recorded step program: one submission, no waiting.
+// embedding backward needs) and submits the recorded step program: one submission, no waiting
+// (trainTogether: one submission for the steps of several runs, the lab's pair).
 // The step's scalars are copied into a ring on the GPU; flushMetrics() maps the ring every few
 // steps, so the CPU never waits inside a step.
 import type { GpuContext } from '../gpu/device.ts';
@@ -118,16 +119,37 @@ export class Trainer {
    * returns the batch. Call flushMetrics() at least every RING_STEPS steps.
    */
   trainStep(tokens: Int32Array = this.sampler.next().tokens): Int32Array {
+    const encoder = this.device.createCommandEncoder();
+    this.encodeStep(encoder, tokens);
+    this.device.queue.submit([encoder.finish()]);
+    return tokens;
+  }
+
+  /**
+   * Uploads `tokens` (by default the sampler's next batch) and appends one training step to
+   * `encoder`, counted as done: the caller submits it (trainTogether puts several runs' steps in
+   * one submission). At most one step of a trainer per submission: the upload of a second would
+   * overwrite the first's batch before either runs.
+   */
+  encodeStep(encoder: GPUCommandEncoder, tokens: Int32Array = this.sampler.next().tokens): Int32Array {
+    this.checkRingRoom();
+    this.model.uploadBatch(tokens);
+    this.stepProgram.encode(encoder);
+    encoder.copyBufferToBuffer(this.model.scalars, 0, this.ring, (this.step % RING_STEPS) * SCALARS * 4, SCALARS * 4);
+    this.step++;
+    return tokens;
+  }
+
+  /** Throws when the metrics ring is full: flushMetrics() must run at least every RING_STEPS steps. */
+  checkRingRoom(): void {
     if (this.step - this.flushedStep >= RING_STEPS) {
       throw new Error(`flushMetrics() must run at least every ${RING_STEPS} steps`);
     }
-    this.model.uploadBatch(tokens);
-    const encoder = this.device.createCommandEncoder();
-    this.stepProgram.encode(encoder);
-    encoder.copyBufferToBuffer(this.model.scalars, 0, this.ring, (this.step % RING_STEPS) * SCALARS * 4, SCALARS * 4);
-    this.device.queue.submit([encoder.finish()]);
-    this.step++;
-    return tokens;
+  }
+
+  /** Dispatches in one training step (the recorded program's), for benchmarks. */
+  get dispatchesPerStep(): number {
+    return this.stepProgram.dispatches().length;
   }
 
   /** Reads back the scalars of every step since the last flush (one map for many steps). */
@@ -193,4 +215,21 @@ export class Trainer {
     this.model.destroy();
     this.ring.destroy();
   }
+}
+
+/**
+ * One training step of each of `trainers` (distinct, on one device), encoded in one command
+ * buffer and submitted once: the lab trains its NTP/NITP pair this way, half the submissions of
+ * stepping each alone, with the same results (each run's commands stay in order).
+ */
+export function trainTogether(trainers: readonly Trainer[]): void {
+  if (new Set(trainers).size !== trainers.length) throw new Error('trainTogether: a trainer may step once per submission');
+  const device = trainers[0].model.device;
+  const encoder = device.createCommandEncoder();
+  for (const t of trainers) {
+    if (t.model.device !== device) throw new Error('trainTogether: the trainers must share one device');
+    t.checkRingRoom(); // before any step is counted
+  }
+  for (const t of trainers) t.encodeStep(encoder);
+  device.queue.submit([encoder.finish()]);
 }
