@@ -13,6 +13,28 @@ describe('engine in a Web Worker', () => {
     await browser?.close();
   });
 
+  it('tunes its kernels on first start on a GPU, says so, and remembers the choice', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    try {
+      const page = await context.newPage();
+      const errors = collectErrors(page);
+      await page.goto(inject('baseUrl'));
+      // a new browser profile has no cached choice: the page shows the tuning, then the engine
+      await page.getByTestId('tuning').waitFor({ timeout: 120_000 });
+      await page.getByTestId('engine-info').waitFor({ timeout: 120_000 });
+      expect(await page.getByTestId('tuning').count()).toBe(0);
+      expect(await page.getByTestId('engine-info').textContent())
+        .toMatch(/\(kernels: matmul .+ · rows (thread|workgroup) · tuned in \d+\.\d s \(\d+ of \d+ matmul shapes timed\)\)/);
+      // the same profile again: the choice comes from IndexedDB, nothing is timed
+      const again = await context.newPage();
+      await openLab(again);
+      expect(await again.getByTestId('engine-info').textContent()).toMatch(/\(kernels: matmul .+ · cached \(tuned in \d+\.\d s/);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('trains in the worker: steps advance, loss falls, pause stops', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const errors = collectErrors(page);

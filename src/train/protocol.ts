@@ -141,7 +141,11 @@ export interface PairCheckpoint {
 export const HEARTBEAT_MS = 1000;
 
 /** Messages the worker posts besides comlink's: a heartbeat, and uncaught errors. */
-export type WorkerSignal = { nitp: 'heartbeat' } | { nitp: 'error'; message: string };
+export type WorkerSignal =
+  | { nitp: 'heartbeat' }
+  | { nitp: 'error'; message: string }
+  /** the worker is timing kernel variants for this GPU (gpu/tune.ts), or has finished */
+  | { nitp: 'tuning'; active: boolean };
 
 export interface TrainerApi {
   /**

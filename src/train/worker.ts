@@ -3,7 +3,12 @@
 import * as Comlink from 'comlink';
 import { DeviceGoneError, DeviceLostError, requestGpu, requestGpuAgain, type GpuContext } from '../gpu/device.ts';
 import { isEvalStep, resolveConfig, type PartialRunConfig, type RunConfig } from '../model/config.ts';
-import { Trainer } from './trainer.ts';
+import { Trainer, trainTogether } from './trainer.ts';
+import { tuneKernels } from '../gpu/tune.ts';
+import { IdbKernelCache } from '../gpu/idbKernelCache.ts';
+import { describeKernels, type KernelChoice } from '../gpu/kernels.ts';
+import { kernelTuneShapes } from '../model/gpt.ts';
+import { modelShape } from '../model/params.ts';
 import { checkCheckpointFits, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint } from '../model/checkpoint.ts';
 import { DivergenceError, divergenceMessage, trainLoop, type LoopRun } from './loop.ts';
 import { buildPair, destroyPair, pairInfo } from './pair.ts';
@@ -17,6 +22,8 @@ import { IdbBpeCache } from '../data/bpeCache.ts';
 import { HEARTBEAT_MS, RUNS, type WorkerSignal, type EngineInfo, type InitOptions, type MetricsBatch, type Pair, type RunName, type SampleOptions, type TextSample, type TrainerApi } from './protocol.ts';
 
 type Run = LoopRun;
+
+const kernelCache = new IdbKernelCache();
 
 /** A run's weights and AdamW moments now, as safetensors with config, step and tokenizer. */
 async function checkpointOf(trainer: Trainer): Promise<Uint8Array> {
@@ -68,6 +75,16 @@ class WorkerEngine implements TrainerApi {
     if (shouldStop()) throw new CancelledError('Loading the data'); // a newer init took over
     // every buffer of both runs against the device's limits and the budget, before allocating any
     checkMemoryPlan(pairMemoryPlan(config, data.vocabSize), gpu.device.limits);
+    // kernels timed on this pair's shapes (once per GPU and model shape: IndexedDB keeps the choice)
+    let kernels: KernelChoice;
+    try {
+      kernels = (await tuneKernels(gpu, kernelTuneShapes(config, modelShape(config, data.vocabSize)), {
+        cache: kernelCache,
+        onTuning: () => self.postMessage({ nitp: 'tuning', active: true } satisfies WorkerSignal),
+      })).choice;
+    } finally {
+      self.postMessage({ nitp: 'tuning', active: false } satisfies WorkerSignal);
+    }
     this.destroyRuns();
     gpu.errors.length = 0; // errors of the previous pair stay with it
     // allocation and the step-0 evaluation (the first forward pass) inside error scopes
@@ -84,7 +101,7 @@ class WorkerEngine implements TrainerApi {
     this.stopped = null;
     this.lost = null;
     this.firstChunk = true;
-    return { ...pairInfo(runs, data, gpu.description), initialEval };
+    return { ...pairInfo(runs, data, `${gpu.description} (kernels: ${describeKernels(kernels)})`), initialEval };
   }
 
   /** The GPU device: the one in use, or a new one (after a loss, asked for with retries). */
@@ -135,8 +152,7 @@ class WorkerEngine implements TrainerApi {
   private stepPair(runs: Pair<Run>): void {
     // Each run draws from its own sampler: both have the same seed and stream, so step s gets the
     // same batch in both, and a run that loaded a checkpoint of another step still gets its own.
-    runs.nitp.trainer.trainStep();
-    runs.ntp.trainer.trainStep();
+    trainTogether([runs.nitp.trainer, runs.ntp.trainer]);
   }
 
   /** Refuses to go on from weights that diverged or a GPU error spoiled: the page rolls back to its last good checkpoint (or resets). */

@@ -135,6 +135,9 @@ export function App() {
               <DataPanel current={info.config.data as DataConfig} contextLength={info.config.model.contextLength} disabled={running} onApply={engine.applyData} />
             </>
           )}
+          {engine.tuning && (
+            <p data-testid="tuning">Tuning kernels for this GPU… (timing each kernel variant on this model's shapes; once per GPU and model size)</p>
+          )}
           {engine.bpeProgress !== null && (
             <p>Training the BPE tokenizer… <progress max={1} value={engine.bpeProgress} aria-label="BPE training progress" />{' '}
               <button onClick={engine.cancel}>Cancel</button></p>

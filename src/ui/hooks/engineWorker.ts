@@ -25,7 +25,11 @@ export interface EngineWorker {
   terminate(): void;
 }
 
-export function startEngineWorker(onDeath: (message: string) => void): EngineWorker {
+/**
+ * @param onDeath the worker crashed or hung (it is terminated)
+ * @param onTuning the worker started (true) or finished (false) timing kernels for this GPU
+ */
+export function startEngineWorker(onDeath: (message: string) => void, onTuning: (active: boolean) => void = () => {}): EngineWorker {
   const hungAfterMs = (globalThis as { nitpHungAfterMs?: number }).nitpHungAfterMs ?? HUNG_AFTER_MS;
   const worker = new Worker(new URL('../../train/worker.ts', import.meta.url), { type: 'module' });
   const remote = Comlink.wrap<TrainerApi>(worker);
@@ -52,6 +56,7 @@ export function startEngineWorker(onDeath: (message: string) => void): EngineWor
     const signal = event.data as WorkerSignal | undefined;
     if (signal?.nitp === 'heartbeat') lastBeat = performance.now();
     else if (signal?.nitp === 'error') die(`The training worker crashed (${signal.message})`);
+    else if (signal?.nitp === 'tuning') onTuning(signal.active);
   });
   worker.addEventListener('error', (event) => {
     event.preventDefault();

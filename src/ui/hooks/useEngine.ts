@@ -193,6 +193,8 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
   const [running, setRunning] = useState(false);
   const [probing, setProbing] = useState(false);
   const [bpeProgress, setBpeProgress] = useState<number | null>(null);
+  /** the worker is timing kernel variants for this GPU (first start on an adapter or model shape) */
+  const [tuning, setTuning] = useState(false);
   const [recovery, setRecovery] = useState<Recovery | null>(null);
   /** what the page recovered from on its own (a lost GPU device), for the record */
   const [notice, setNotice] = useState<string | null>(null);
@@ -230,7 +232,7 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
         setRunning(false);
         setRecovery({ kind: 'worker', message: `${message}; a new one was started. Everything measured so far is kept.` });
         if (!latest.current.info) current.api.init(START_CONFIG).then(ready(START_CONFIG), (e: Error) => setError(e.message));
-      });
+      }, setTuning);
       setApi(() => w.api); // a comlink proxy is callable: as a plain value setState would call it
       return w;
     };
@@ -367,7 +369,7 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
   }, [api, act]);
 
   return {
-    api, error, running, probing, bpeProgress, ...state, history: state.recorded.history,
+    api, error, running, probing, bpeProgress, tuning, ...state, history: state.recorded.history,
     start,
     setSampling: (options: SampleOptions | undefined) => { sampling.current = options; },
     pause: () => api?.pause(),
