@@ -182,6 +182,29 @@ describe('the autotuner', () => {
     setKernels(gpu.device, UNTUNED);
   });
 
+  it('tunes without a cache that fails, and says so', async () => {
+    const gpu = await testGpu();
+    const broken: KernelCache = {
+      get: async () => { throw new Error('QuotaExceededError'); },
+      set: async () => { throw new Error('disk full'); },
+    };
+    const warned: string[] = [];
+    const warn = console.warn;
+    console.warn = (line: string) => warned.push(line);
+    try {
+      const result = await tuneKernels(gpu, smallShapes(), { cache: broken, budgetMs: 0 });
+      expect(result.fromCache).toBe(false);
+      expect(kernelsOf(gpu.device)).toBe(result.choice);
+    } finally {
+      console.warn = warn;
+    }
+    expect(warned).toEqual([
+      'the kernel cache could not be read (QuotaExceededError); the kernels are tuned without it',
+      'the kernel cache could not be written (disk full); the kernels are tuned without it',
+    ]);
+    setKernels(gpu.device, UNTUNED);
+  });
+
   it('keeps choices in a file, and replaces a file that is not a cache with a warning', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'kernels-')), 'kernels.json');
     const warnings: string[] = [];

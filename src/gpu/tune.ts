@@ -117,7 +117,7 @@ const flops = (s: MatmulShape) => 2 * s.M * s.N * s.K;
 export async function tuneKernels(gpu: GpuContext, shapes: TuneShapes, options: TuneOptions = {}): Promise<TuneResult> {
   const device = gpu.device;
   const key = tuneKey(device.adapterInfo ?? gpu.adapter.info, shapes);
-  const cached = options.cache ? await readCached(options.cache, key) : null;
+  const cached = options.cache ? await readCached(options.cache, key).catch((e) => cacheTrouble('read', e)) : null;
   if (cached) {
     setKernels(device, cached);
     return { choice: cached, timings: [], fromCache: true };
@@ -192,11 +192,17 @@ export async function tuneKernels(gpu: GpuContext, shapes: TuneShapes, options: 
       source: `tuned in ${seconds.toFixed(1)} s (${timed.size} of ${shapes.matmuls.length} matmul shapes timed)`,
     };
     setKernels(device, choice);
-    await options.cache?.set(key, choice);
+    await options.cache?.set(key, choice).catch((e) => cacheTrouble('write', e));
     return { choice, timings, fromCache: false };
   } finally {
     for (const b of scratch.values()) b.destroy();
   }
+}
+
+/** A cache is an optimisation only: one that fails is reported and tuning goes on without it. */
+function cacheTrouble(what: 'read' | 'write', e: unknown): null {
+  console.warn(`the kernel cache could not be ${what === 'read' ? 'read' : 'written'} (${(e as Error)?.message ?? e}); the kernels are tuned without it`);
+  return null;
 }
 
 async function readCached(cache: KernelCache, key: string): Promise<KernelChoice | null> {
