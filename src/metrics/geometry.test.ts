@@ -3,6 +3,8 @@ import { covarianceStatsLayout, layerGeometry } from './geometry.ts';
 import { covarianceStats, pairCosines } from '../ref/metrics.ts';
 import { drawPairs } from './anisotropy.ts';
 import { fromEigen, randomOrthogonal } from './testMatrices.ts';
+import { symmetricEigen } from './eigen.ts';
+import { effectiveRank, normalizedSpectrum } from './effectiveRank.ts';
 import { Rng } from '../util/rng.ts';
 import { expectClose } from '../test/compare.ts';
 
@@ -37,7 +39,7 @@ describe('layerGeometry', () => {
     const cosines = new Float64Array(P);
     pairCosines(cosines, x, drawPairs(N, P, 1), P, C);
 
-    const g = layerGeometry(stats, cosines, C);
+    const g = layerGeometry(stats, cosines, C, C); // every eigenvector, to check the basis below
     const total = lambda.reduce((s, v) => s + v, 0);
     const p = lambda.map((v) => v / total);
     const erank = Math.exp(-p.reduce((s, v) => s + (v > 0 ? v * Math.log(v) : 0), 0));
@@ -52,5 +54,34 @@ describe('layerGeometry', () => {
     // the eigenbasis reproduces the covariance it came from
     expectClose(fromEigen(g.eigen.values, g.eigen.vectors, C), stats.subarray(layout.cov), { atol: 1e-12, rtol: 0 }, 'eigen');
     expect(() => layerGeometry(stats.subarray(0, 10), cosines, C)).toThrow(/needs/);
+    // without PCA axes: the same metrics from the eigenvalues alone, no eigenvectors
+    const plain = layerGeometry(stats, cosines, C);
+    expect(plain.eigen.vectors.length).toBe(0);
+    expect(plain.effectiveRank).toBe(g.effectiveRank);
+    expect(Array.from(plain.spectrum)).toEqual(Array.from(g.spectrum));
+    expect(layerGeometry(stats, cosines, C, 3).eigen.vectors.length).toBeGreaterThanOrEqual(3 * C);
+  });
+
+  // The page's numbers before the eigenvalue-only solver came from the Jacobi eigendecomposition.
+  it('effective rank and spectrum equal the Jacobi-based ones to 1e-12, at widths 64 and 130 and for collapsed layers', () => {
+    const rng = new Rng(2, 'geometry');
+    for (const [N, C, rank] of [[500, 64, 64], [300, 130, 130], [400, 64, 3], [400, 64, 1]]) {
+      // rank directions with decaying scales plus a common offset, like a partly collapsed layer
+      const basis = rng.fillNormal(new Float64Array(rank * C), 1);
+      const x = new Float64Array(N * C);
+      for (let n = 0; n < N; n++) {
+        for (let r = 0; r < rank; r++) {
+          const g = rng.normal() / (1 + r);
+          for (let c = 0; c < C; c++) x[n * C + c] += g * basis[r * C + c] + 0.3;
+        }
+      }
+      const layout = covarianceStatsLayout(C);
+      const stats = new Float64Array(layout.floats);
+      covarianceStats(stats, x, N, C);
+      const g = layerGeometry(stats, new Float64Array(1), C);
+      const jacobi = symmetricEigen(stats.subarray(layout.cov), C).values;
+      expect(Math.abs(g.effectiveRank - effectiveRank(jacobi)), `erank C=${C} rank=${rank}`).toBeLessThan(1e-12 * effectiveRank(jacobi));
+      expectClose(g.spectrum, normalizedSpectrum(jacobi), { atol: 1e-13, rtol: 0 }, `spectrum C=${C} rank=${rank}`);
+    }
   });
 });

@@ -3,12 +3,15 @@
 //   stats:   covarianceStats output (layout below): column mean, mean row norm, centred covariance
 //   cosines: pairCosines output, one cosine per fixed random pair of different tokens
 // → effectiveRank (of the covariance), anisotropy (mean pair cosine), meanNorm (mean ‖h‖),
-//   spectrum (eigenvalues clipped at 0, sorted, normalised to sum 1), and the eigendecomposition
-//   itself (for the PCA axes of the final hidden state, metrics/pca.ts).
-// Everything after the readback is float64.
-import { symmetricEigen, type SymmetricEigen } from './eigen.ts';
+//   spectrum (eigenvalues clipped at 0, sorted, normalised to sum 1), and, when asked for, the
+//   leading eigenvectors (for the PCA axes of the final hidden state, metrics/pca.ts).
+// Everything after the readback is float64. The metrics are functions of the eigenvalues alone,
+// so every layer gets those (eigen.ts symmetricEigenTop: Householder + QR, no eigenvectors); only
+// the layer that is projected also pays O(C²) per eigenvector for the few that PCA reads.
+import { symmetricEigenTop, type EigenPairs } from './eigen.ts';
 import { effectiveRank, normalizedSpectrum } from './effectiveRank.ts';
 import { anisotropy } from './anisotropy.ts';
+import { pcaVectorCount } from './pca.ts';
 
 /**
  * Where covarianceStats puts its results, in floats: mean (C) at 0, meanNorm (1) at C, the
@@ -28,8 +31,11 @@ export interface LayerGeometry {
   spectrum: Float64Array;
   /** (C) column mean of the hidden states */
   mean: Float64Array;
-  /** of the covariance: values largest first, vectors as rows */
-  eigen: SymmetricEigen;
+  /**
+   * of the covariance: all eigenvalues, largest first; as rows, the eigenvectors stablePcaAxes
+   * reads for `pcaAxes` axes (pcaVectorCount of them; none when pcaAxes is 0)
+   */
+  eigen: EigenPairs;
 }
 
 /**
@@ -37,13 +43,14 @@ export interface LayerGeometry {
  * @param stats covarianceStatsLayout(C).floats, as covarianceStats wrote them
  * @param cosines (P) pairCosines of the layer
  * @param C hidden width
+ * @param pcaAxes 0..C: PCA axes that will be taken from this layer (the eigenvectors they need are computed)
  */
-export function layerGeometry(stats: ArrayLike<number>, cosines: ArrayLike<number>, C: number): LayerGeometry {
+export function layerGeometry(stats: ArrayLike<number>, cosines: ArrayLike<number>, C: number, pcaAxes = 0): LayerGeometry {
   const layout = covarianceStatsLayout(C);
   if (stats.length < layout.floats) throw new Error(`layerGeometry: stats has ${stats.length} floats, needs ${layout.floats}`);
   const cov = new Float64Array(C * C);
   for (let i = 0; i < C * C; i++) cov[i] = stats[layout.cov + i];
-  const eigen = symmetricEigen(cov, C);
+  const eigen = symmetricEigenTop(cov, C, (values) => pcaVectorCount(values, pcaAxes));
   return {
     effectiveRank: effectiveRank(eigen.values),
     anisotropy: anisotropy(cosines),

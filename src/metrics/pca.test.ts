@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pcaSampleRows, stablePcaAxes, type PcaAxes } from './pca.ts';
-import { symmetricEigen, type SymmetricEigen } from './eigen.ts';
+import { pcaSampleRows, pcaVectorCount, stablePcaAxes, type PcaAxes } from './pca.ts';
+import { symmetricEigen, symmetricEigenTop, type SymmetricEigen } from './eigen.ts';
 import { fromEigen, randomOrthogonal } from './testMatrices.ts';
 import { Rng } from '../util/rng.ts';
 
@@ -119,6 +119,37 @@ describe('stablePcaAxes', () => {
     expect(dot(row(next.axes, 1, C), row(prev.axes, 2, C))).toBeGreaterThan(1 - 1e-9); // same direction, same sign
     expect(dot(row(next.axes, 2, C), row(prev.axes, 1, C))).toBeGreaterThan(1 - 1e-9);
     expect(Array.from(next.variances).map((v) => Math.round(v * 1e9) / 1e9)).toEqual([9, 6, 4]);
+  });
+
+  it('from the leading eigenvectors only (symmetricEigenTop): the same axes as from all of them', () => {
+    const rng = new Rng(6, 'pca');
+    // 4, 3.9 and 3.85 form one cluster (within 5% of 4) that straddles the third axis
+    const straddling = [9, 6, 4, 3.9, 3.85, 1, 0.8, 0.5, 0.2, 0.1];
+    const q = randomOrthogonal(rng, C);
+    const cov = fromEigen(straddling, q, C);
+    expect(pcaVectorCount(symmetricEigen(cov, C).values, 3)).toBe(5);
+    const top = symmetricEigenTop(cov, C, (v) => pcaVectorCount(v, 3));
+    expect(top.vectors.length).toBe(5 * C);
+    const full = symmetricEigen(cov, C);
+    const fresh = stablePcaAxes(top, 3);
+    for (const [got, want] of [[fresh, stablePcaAxes(full, 3)], [stablePcaAxes(top, 3, fresh), stablePcaAxes(full, 3, fresh)]]) {
+      for (let i = 0; i < 3 * C; i++) expect(Math.abs(got.axes[i] - want.axes[i])).toBeLessThan(1e-12);
+      for (let j = 0; j < 3; j++) expect(Math.abs(got.explained[j] - want.explained[j])).toBeLessThan(1e-14);
+    }
+    // the previous axes rotated within the cluster: followed through the cluster's whole subspace
+    const prev = stablePcaAxes(top, 3);
+    const turned = stablePcaAxes(symmetricEigenTop(perturbed(cov, C, rng, 1e-3), C, (v) => pcaVectorCount(v, 3)), 3, prev);
+    for (let j = 0; j < 3; j++) expect(dot(row(turned.axes, j, C), row(prev.axes, j, C))).toBeGreaterThan(0.99);
+    // fewer vectors than the cluster needs is an error, not a silently different axis
+    expect(() => stablePcaAxes(symmetricEigenTop(cov, C, 3), 3)).toThrow(/needs the first 5 eigenvectors/);
+  });
+
+  it('pcaVectorCount: k, or the end of the cluster holding position k − 1', () => {
+    expect(pcaVectorCount(values, 3)).toBe(3);
+    expect(pcaVectorCount([5, 5, 5, 5, 1], 1)).toBe(4);
+    expect(pcaVectorCount([5, 4, 3.9, 3.8, 1], 2)).toBe(4); // measured from the cluster's top, 4·0.95 = 3.8
+    expect(pcaVectorCount([5, 4, 3.9, 3.79, 1], 2)).toBe(3);
+    expect(pcaVectorCount([0, 0, 0], 2)).toBe(3);
   });
 
   it('checks k and the previous axes shape', () => {

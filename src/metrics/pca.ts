@@ -25,7 +25,10 @@
 //    to a non-negative dot product with the previous axis it overlaps most. Order then follows
 //    the eigenvalues: the animation shows the exchange of axes that really happened.
 // The axes are orthonormal (Gram–Schmidt within a cluster; clusters are mutually orthogonal).
-import type { SymmetricEigen } from './eigen.ts';
+// Only the eigenvectors of the clusters that hold positions 0..k−1 are read: pcaVectorCount says
+// how many leading ones a solver must supply (eigen.ts symmetricEigenTop), usually k, more when a
+// cluster straddles position k−1.
+import type { EigenPairs } from './eigen.ts';
 import { Rng } from '../util/rng.ts';
 
 export const DEFAULT_GAP_TOL = 0.05;
@@ -45,19 +48,44 @@ export interface PcaAxes {
   explained: Float64Array;
 }
 
+/** The end of the cluster that starts at eigenvalue s (largest first): see the file header. */
+function clusterEnd(values: ArrayLike<number>, s: number, gapTol: number): number {
+  let e = s + 1;
+  const floor = values[s] - gapTol * Math.abs(values[s]);
+  while (e < values.length && values[e] >= floor) e++;
+  return e;
+}
+
+/**
+ * How many leading eigenvectors stablePcaAxes reads for k axes: the end of the cluster that
+ * holds position k−1.
+ * @param values (C) eigenvalues, largest first
+ */
+export function pcaVectorCount(values: ArrayLike<number>, k: number, gapTol = DEFAULT_GAP_TOL): number {
+  if (!(Number.isInteger(k) && k >= 0 && k <= values.length)) throw new Error(`pcaVectorCount: k must be in 0..${values.length}, got ${k}`);
+  let e = 0;
+  while (e < k) e = clusterEnd(values, e, gapTol);
+  return e;
+}
+
 /**
  * The first k PCA axes of a covariance with eigendecomposition `eigen`, kept consistent with
  * `previous` (the axes of the last evaluation, same C and k) as described in the file header.
- * @param eigen of the (C, C) covariance, from symmetricEigen
+ * @param eigen of the (C, C) covariance: all eigenvalues, and at least the first
+ *   pcaVectorCount(values, k, gapTol) eigenvectors (symmetricEigenTop, or symmetricEigen's all)
  * @param k number of axes, 1..C
  */
-export function stablePcaAxes(eigen: SymmetricEigen, k: number, previous?: PcaAxes | null, gapTol = DEFAULT_GAP_TOL): PcaAxes {
+export function stablePcaAxes(eigen: EigenPairs, k: number, previous?: PcaAxes | null, gapTol = DEFAULT_GAP_TOL): PcaAxes {
   const C = eigen.n;
   if (!(Number.isInteger(k) && k >= 1 && k <= C)) throw new Error(`stablePcaAxes: k must be in 1..${C}, got ${k}`);
   if (previous && (previous.C !== C || previous.k !== k)) {
     throw new Error(`stablePcaAxes: previous axes are (${previous.k}, ${previous.C}), expected (${k}, ${C})`);
   }
   const { values, vectors } = eigen;
+  const needed = pcaVectorCount(values, k, gapTol);
+  if (vectors.length < needed * C) {
+    throw new Error(`stablePcaAxes: needs the first ${needed} eigenvectors (pcaVectorCount), got ${Math.floor(vectors.length / C)}`);
+  }
   const vec = (i: number) => vectors.subarray(i * C, (i + 1) * C);
   const axes = new Float64Array(k * C);
   const variances = new Float64Array(k);
@@ -66,9 +94,7 @@ export function stablePcaAxes(eigen: SymmetricEigen, k: number, previous?: PcaAx
 
   let s = 0; // start of the current cluster in eigenvalue order
   while (s < k) {
-    let e = s + 1;
-    const floor = values[s] - gapTol * Math.abs(values[s]);
-    while (e < C && values[e] >= floor) e++;
+    const e = clusterEnd(values, s, gapTol);
     const members = Array.from({ length: e - s }, (_, i) => s + i);
     const taken: Float64Array[] = []; // axes chosen from this cluster so far
     let nextEigen = 0; // fallback: the cluster's eigenvectors in order

@@ -77,7 +77,7 @@ describe('Evaluator', () => {
     expect(record.pca.points.length).toBe(3 * n);
     const finalStats = new Float64Array(covarianceStatsLayout(C).floats);
     refMetrics.covarianceStats(finalStats, ref.final, N, C);
-    const axes = stablePcaAxes(layerGeometry(finalStats, new Float64Array(1), C).eigen, 3, null);
+    const axes = stablePcaAxes(layerGeometry(finalStats, new Float64Array(1), C, 3).eigen, 3, null);
     const want = new Float64Array(3 * n);
     refMetrics.project(want, ref.final, record.pca.rows, n, axes.axes, finalStats.subarray(0, C), C, 3);
     const scale = Math.max(...Array.from(want, Math.abs));

@@ -11,8 +11,10 @@
 // geometry is measured over all E·T tokens at once. Memory: (L+3)·E·T·d floats.
 //
 // The heavy reductions run on the GPU (gpu/ops/metrics.ts); per layer only the d×d covariance,
-// its mean and the pair cosines come back. The eigendecomposition (cyclic Jacobi, float64,
-// metrics/eigen.ts: reconstruction error ~1e-15) and everything after it run on the CPU.
+// its mean and the pair cosines come back. On the CPU, in float64 (metrics/eigen.ts): every
+// layer's eigenvalues (Householder tridiagonalisation + implicit QR, ~4/3·d³ flops, within ~1e-14
+// of the Jacobi reference), and only for the final h the few leading eigenvectors the PCA axes
+// need (inverse iteration, O(d²) each); then everything after them.
 import { Program, type Binding } from '../gpu/program.ts';
 import { createStorage, readFloats } from '../gpu/buffers.ts';
 import { covarianceScratchFloats, covarianceStats, pairCosines, project, rowCosines } from '../gpu/ops/metrics.ts';
@@ -177,19 +179,22 @@ export class Evaluator {
     const layers: LayerMetrics[] = [];
     let finalEigen = null;
     let finalMean: Float64Array | null = null;
+    const k = Math.min(3, C);
     for (let i = 0; i < this.layers.length; i++) {
+      const final = i === this.layers.length - 1;
       const g = layerGeometry(
         stats.subarray(i * this.statsStride, (i + 1) * this.statsStride),
         cosines.subarray(i * this.cosStride, i * this.cosStride + this.nPairs), C,
+        final ? k : 0, // eigenvectors only where the PCA axes come from
       );
       const { top, tail } = spectrumSummary(g.spectrum, SPECTRUM_TOP);
       layers.push({ layer: this.layers[i].id, erank: g.effectiveRank, anisotropy: g.anisotropy, norm: g.meanNorm, spectrum: top, tail });
-      if (i === this.layers.length - 1) {
+      if (final) {
         finalEigen = g.eigen;
         finalMean = g.mean;
       }
     }
-    const axes = stablePcaAxes(finalEigen!, Math.min(3, C), this.previousAxes);
+    const axes = stablePcaAxes(finalEigen!, k, this.previousAxes);
     this.previousAxes = axes;
     const upload = new Float32Array(3 * C);
     upload.set(axesForUpload(axes));
