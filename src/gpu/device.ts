@@ -21,30 +21,12 @@ export interface GpuContext {
   adapter: GPUAdapter;
   /**
    * GPUAdapterInfo.architecture, else the vendor, else "unknown" (e.g. "swiftshader"); for display.
-   * Kernels choose their variants by isSoftwareAdapter(device.adapterInfo), not by this string.
+   * Kernels are chosen by timing them (gpu/tune.ts), never by this string.
    */
   architecture: string;
   description: string;
   /** WebGPU validation errors seen so far (Dawn reports them without throwing). */
   errors: string[];
-}
-
-/** The fields of a GPUAdapterInfo (adapter.info, device.adapterInfo) that name an adapter. */
-export type AdapterIdentity = Partial<Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'description'>>;
-
-/**
- * True for SwiftShader, the software (CPU) WebGPU adapter of the Node tests and of Chromium
- * without a GPU. Kernels pick their variants by this (there every thread-dependent load is an
- * emulated gather and a workgroup barrier costs ~10x a row's arithmetic; see docs/architecture.md §5).
- * It reads GPUAdapterInfo.architecture, the documented field, which Dawn sets to "swiftshader".
- * Only where architecture is empty (a user agent may leave any adapterInfo field empty rather
- * than reveal it, and older browsers lack device.adapterInfo) does it look for "swiftshader" in
- * the description and vendor, so that such an adapter still gets the software kernels.
- */
-export function isSoftwareAdapter(info: AdapterIdentity | undefined): boolean {
-  if (!info) return false;
-  if (info.architecture) return /swiftshader/i.test(info.architecture);
-  return /swiftshader/i.test(`${info.description ?? ''} ${info.vendor ?? ''}`);
 }
 
 /** Requests an adapter and a device with the adapter's largest buffer limits. */

@@ -333,8 +333,7 @@ export class GptGpu {
       this.recordHeadBackward(p);
     }
     // Final LayerNorm: dres[L] += LN_f'(dh)
-    p.clear(b(a.dres[L]));
-    layernormBackward(p, b(a.dres[L]), G(NAMES.lnfw), G(NAMES.lnfb), b(a.dh), b(this.res[L]), P(NAMES.lnfw), b(a.lnfMean), b(a.lnfRstd), BT, C, b(a.lnScratch));
+    layernormBackward(p, b(a.dres[L]), G(NAMES.lnfw), G(NAMES.lnfb), b(a.dh), b(this.res[L]), P(NAMES.lnfw), b(a.lnfMean), b(a.lnfRstd), BT, C, b(a.lnScratch), { overwrite: true });
     if (a.dz && this.k === L) addInPlace(p, b(a.dres[L]), b(a.dz), BT * C);
     for (let l = L - 1; l >= 0; l--) {
       const n = blockNames(l);
@@ -343,14 +342,13 @@ export class GptGpu {
       // MLP: res[l+1] = res2 + fcproj(gelu(fc(ln2(res2))))
       matmulBackward(p, b(a.dfch), G(n.fcprojw), G(n.fcprojb), b(dout), b(x.fchGelu), P(n.fcprojw), BT, 4 * C, C, { geluPre: b(x.fch) });
       matmulBackward(p, b(a.dln), G(n.fcw), G(n.fcb), b(a.dfch), b(x.ln2), P(n.fcw), BT, C, 4 * C);
-      p.copy(b(dout), b(a.dres2), BT * C * 4);
-      layernormBackward(p, b(a.dres2), G(n.ln2w), G(n.ln2b), b(a.dln), b(x.res2), P(n.ln2w), b(x.ln2Mean), b(x.ln2Rstd), BT, C, b(a.lnScratch));
+      // the residual's gradient plus LayerNorm's, written at once (no copy: compute passes stay unbroken)
+      layernormBackward(p, b(a.dres2), G(n.ln2w), G(n.ln2b), b(a.dln), b(x.res2), P(n.ln2w), b(x.ln2Mean), b(x.ln2Rstd), BT, C, b(a.lnScratch), { base: b(dout) });
       // Attention: res2 = res[l] + attproj(attn(qkv(ln1(res[l]))))
       matmulBackward(p, b(a.datty), G(n.attprojw), G(n.attprojb), b(a.dres2), b(x.atty), P(n.attprojw), BT, C, C);
       attentionBackward(p, b(a.dqkv), b(a.dpreatt), b(a.datt), b(a.datty), b(x.qkv), b(x.att), B, T, C, NH);
       matmulBackward(p, b(a.dln), G(n.qkvw), G(n.qkvb), b(a.dqkv), b(x.ln1), P(n.qkvw), BT, C, 3 * C);
-      p.copy(b(a.dres2), b(a.dres[l]), BT * C * 4);
-      layernormBackward(p, b(a.dres[l]), G(n.ln1w), G(n.ln1b), b(a.dln), b(this.res[l]), P(n.ln1w), b(x.ln1Mean), b(x.ln1Rstd), BT, C, b(a.lnScratch));
+      layernormBackward(p, b(a.dres[l]), G(n.ln1w), G(n.ln1b), b(a.dln), b(this.res[l]), P(n.ln1w), b(x.ln1Mean), b(x.ln1Rstd), BT, C, b(a.lnScratch), { base: b(a.dres2) });
       if (a.dz && this.k === l) addInPlace(p, b(a.dres[l]), b(a.dz), BT * C);
     }
     encoderBackward(p, G(NAMES.wte), G(NAMES.wpe), b(a.dres[0]), b(this.batch.tokenStart), b(this.batch.tokenPositions), B, T, C, V);

@@ -51,15 +51,11 @@ fn layernormForward(@builtin(global_invocation_id) gid: vec3<u32>) {
 @group(0) @binding(10) var<storage, read> dout: array<f32>;          // (N, C)
 @group(0) @binding(11) var<storage, read_write> scratch: array<f32>; // (ceil(N / ROWS), 2, C)
 
-// dinp += ((w*dout) - mean_c(w*dout) - norm * mean_c(w*dout*norm)) * rstd; one thread per row.
-@compute @workgroup_size(WG)
-fn layernormBackwardDinp(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let n = gid.x;
+@group(0) @binding(12) var<storage, read> base: array<f32>;          // (N, C)
+
+// The two row means of the dinp formula: mean_c(w*dout), mean_c(w*dout*norm).
+fn dinpMeans(x: u32, m: f32, s: f32) -> vec2<f32> {
   let C = dims.C;
-  if (n >= dims.N) { return; }
-  let x = n * C;
-  let m = mean[n];
-  let s = rstd[n];
   var dnormMean = 0.0;
   var dnormNormMean = 0.0;
   for (var c = 0u; c < C; c++) {
@@ -68,12 +64,44 @@ fn layernormBackwardDinp(@builtin(global_invocation_id) gid: vec3<u32>) {
     dnormMean += dnorm;
     dnormNormMean += dnorm * norm;
   }
-  dnormMean = dnormMean / f32(C);
-  dnormNormMean = dnormNormMean / f32(C);
-  for (var c = 0u; c < C; c++) {
-    let norm = (inp[x + c] - m) * s;
-    let dnorm = weight[c] * dout[x + c];
-    dinp[x + c] += (dnorm - dnormMean - norm * dnormNormMean) * s;
+  return vec2(dnormMean, dnormNormMean) / f32(C);
+}
+
+// The gradient of one element: ((w*dout) - mean_c(w*dout) - norm * mean_c(w*dout*norm)) * rstd.
+fn dinpAt(x: u32, c: u32, m: f32, s: f32, means: vec2<f32>) -> f32 {
+  let norm = (inp[x + c] - m) * s;
+  let dnorm = weight[c] * dout[x + c];
+  return (dnorm - means.x - norm * means.y) * s;
+}
+
+// dinp += gradient, or dinp = gradient with OVERWRITE; one thread per row.
+override OVERWRITE: bool = false;
+
+@compute @workgroup_size(WG)
+fn layernormBackwardDinp(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n = gid.x;
+  if (n >= dims.N) { return; }
+  let x = n * dims.C;
+  let m = mean[n];
+  let s = rstd[n];
+  let means = dinpMeans(x, m, s);
+  for (var c = 0u; c < dims.C; c++) {
+    let g = dinpAt(x, c, m, s, means);
+    if (OVERWRITE) { dinp[x + c] = g; } else { dinp[x + c] += g; }
+  }
+}
+
+// dinp = base + gradient (a residual stream's gradient, without copying base into dinp first).
+@compute @workgroup_size(WG)
+fn layernormBackwardDinpFromBase(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n = gid.x;
+  if (n >= dims.N) { return; }
+  let x = n * dims.C;
+  let m = mean[n];
+  let s = rstd[n];
+  let means = dinpMeans(x, m, s);
+  for (var c = 0u; c < dims.C; c++) {
+    dinp[x + c] = base[x + c] + dinpAt(x, c, m, s, means);
   }
 }
 

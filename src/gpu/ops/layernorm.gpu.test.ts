@@ -66,6 +66,37 @@ describe('GPU layernorm', () => {
     });
   }
 
+  it('writes dinp = base + gradient, or = gradient, bit-identical to a copy or a clear followed by +=', async () => {
+    const device = await testDevice();
+    const [N, C] = [37, 13];
+    const rng = new Rng(9, 'layernorm dinp modes');
+    const up = (n: number, scale = 1) => uploadStorage(device, toF32(randomArray(rng, n, scale)));
+    const [inp, weight, bias, dout, base] = [up(N * C), up(C), up(C), up(N * C), up(N * C)];
+    const dinpAfter = async (dinp: GPUBuffer, into: Parameters<typeof layernormBackward>[12]) => {
+      const [out, mean, rstd, dparams] = [createStorage(device, N * C), createStorage(device, N), createStorage(device, N), createStorage(device, 2 * C + 64)];
+      const p = new Program(device);
+      layernormForward(p, { buffer: out }, { buffer: mean }, { buffer: rstd }, { buffer: inp }, { buffer: weight }, { buffer: bias }, N, C);
+      layernormBackward(
+        p, { buffer: dinp }, { buffer: dparams, offset: 0, size: C * 4 }, { buffer: dparams, offset: 256, size: C * 4 }, { buffer: dout }, { buffer: inp },
+        { buffer: weight }, { buffer: mean }, { buffer: rstd }, N, C, { buffer: createStorage(device, layernormScratchFloats(N, C)) }, into,
+      );
+      p.run();
+      return readFloats(device, dinp, N * C);
+    };
+    const copied = createStorage(device, N * C);
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(base, 0, copied, 0, N * C * 4);
+    device.queue.submit([encoder.finish()]);
+    const fromBase = await dinpAfter(up(N * C, 100), { base: { buffer: base } }); // garbage in dinp is never read
+    expect(fromBase).toEqual(await dinpAfter(copied, {}));
+    const overwritten = await dinpAfter(up(N * C, 100), { overwrite: true });
+    expect(overwritten).toEqual(await dinpAfter(createStorage(device, N * C), {}));
+    expect(fromBase).not.toEqual(overwritten);
+    expect(() => layernormBackward(new Program(device), { buffer: base }, { buffer: base }, { buffer: base }, { buffer: dout }, { buffer: inp },
+      { buffer: weight }, { buffer: base }, { buffer: base }, N, C, { buffer: base }, { base: { buffer: dout }, overwrite: true }))
+      .toThrow('layernormBackward: base and overwrite exclude each other');
+  });
+
   it('is deterministic: two runs give bit-identical outputs', async () => {
     const device = await testDevice();
     const [N, C] = [300, 64];

@@ -43,9 +43,18 @@ export function layernormForward(
   });
 }
 
+/** Where layernormBackward's input gradient goes; by default dinp += it. */
+export interface LayernormDinp {
+  /** dinp = base + gradient (base: (N, C), another buffer): a residual gradient without a copy first */
+  base?: Binding;
+  /** dinp = gradient (no clear first) */
+  overwrite?: boolean;
+}
+
 /**
- * Backward of layernormForward: dinp +=, dweight +=, dbias +=. Three dispatches: dinp (a thread per
- * row), per-chunk partial sums of dweight/dbias into scratch, then a fixed-order sum over chunks.
+ * Backward of layernormForward: dinp += (or see LayernormDinp), dweight +=, dbias +=. Three
+ * dispatches: dinp (a thread per row), per-chunk partial sums of dweight/dbias into scratch, then
+ * a fixed-order sum over chunks.
  * @param dinp (N, C)
  * @param dweight (C)
  * @param dbias (C); may share a buffer with dweight (no overlap)
@@ -58,13 +67,15 @@ export function layernormForward(
  */
 export function layernormBackward(
   p: Program, dinp: Binding, dweight: Binding, dbias: Binding, dout: Binding, inp: Binding, weight: Binding,
-  mean: Binding, rstd: Binding, N: number, C: number, scratch: Binding,
+  mean: Binding, rstd: Binding, N: number, C: number, scratch: Binding, into: LayernormDinp = {},
 ): void {
+  if (into.base && into.overwrite) throw new Error('layernormBackward: base and overwrite exclude each other');
   const uniform = { binding: 6, data: dims(N, C) };
   const constants = { WG, ROWS };
   p.dispatch({
-    code, entryPoint: 'layernormBackwardDinp', constants,
-    bindings: [, mean, rstd, inp, weight, , , dinp, , , dout], uniform,
+    code, entryPoint: into.base ? 'layernormBackwardDinpFromBase' : 'layernormBackwardDinp',
+    constants: into.base ? constants : { ...constants, OVERWRITE: +!!into.overwrite },
+    bindings: [, mean, rstd, inp, weight, , , dinp, , , dout, , into.base], uniform,
     workgroups: [groups(N, WG)], // 512 for N = 32*1024 rows
   });
   p.dispatch({
