@@ -46,6 +46,6 @@ describe('the gallery', () => {
       }
       destroyPair(runs);
       expect(gpu.errors).toEqual([]);
-    });
+    }, 300_000); // 30 steps of both runs of the larger presets take minutes on SwiftShader
   }
 });
