@@ -21,7 +21,9 @@ describe('engine in a Web Worker', () => {
       await page.goto(inject('baseUrl'));
       // a new browser profile has no cached choice: the page shows the tuning, then the engine
       await page.getByTestId('tuning').waitFor({ timeout: 120_000 });
+      await screenshot(page, 'engine-tuning-1280');
       await page.getByTestId('engine-info').waitFor({ timeout: 120_000 });
+      await screenshot(page, 'engine-tuned-1280');
       expect(await page.getByTestId('tuning').count()).toBe(0);
       expect(await page.getByTestId('engine-info').textContent())
         .toMatch(/\(kernels: matmul .+ · rows (thread|workgroup) · tuned in \d+\.\d s \(\d+ of \d+ matmul shapes timed\)\)/);

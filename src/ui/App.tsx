@@ -136,7 +136,7 @@ export function App() {
             </>
           )}
           {engine.tuning && (
-            <p data-testid="tuning">Tuning kernels for this GPU… (timing each kernel variant on this model's shapes; once per GPU and model size)</p>
+            <p data-testid="tuning" role="status">Tuning kernels for this GPU… (timing each kernel variant on this model's shapes; once per GPU and model size)</p>
           )}
           {engine.bpeProgress !== null && (
             <p>Training the BPE tokenizer… <progress max={1} value={engine.bpeProgress} aria-label="BPE training progress" />{' '}
