@@ -3,12 +3,21 @@
 // ref/, and ref/gpt.ts composes them in the same order.
 //
 // Buffers: parameters, gradients and the AdamW moments are each one flat buffer laid out by
-// model/params.ts; every activation has a buffer of its own (a dispatch may not read and write
-// one buffer). A training step is one recorded Program: clear grads, forward, losses, backward,
-// gradient norm, AdamW. Nothing is read back inside it; per-step scalars land in `scalars`.
+// model/params.ts paddedLayout: the unembedding has Vp = V rounded up to a multiple of 4 rows, so
+// the logits (B,T,Vp) and the head's three matmuls have a contiguous dimension of Vp and use vec4
+// loads and stores. The padded rows are zero and stay zero: the cross-entropy counts the V
+// classes only and writes 0 into the padded columns of dlogits, so their gradient is 0, AdamW
+// keeps them 0, and the gradient norm steps over them (every step is bit-identical to the
+// unpadded model's). writeFlat/readFlat convert from and to the run's unpadded layout.
+// Every activation has a buffer of its own (a dispatch may not read and write one buffer). A
+// training step is one recorded Program: clear grads, forward, losses, backward, gradient norm,
+// AdamW. Nothing is read back inside it; per-step scalars land in `scalars`.
 import { type RunConfig, usesAuxLoss, usesNitpHead } from './config.ts';
-import { NAMES, blockNames, type ModelShape, type ParamLayout } from './params.ts';
-import { createStorage } from '../gpu/buffers.ts';
+import {
+  NAMES, VOCAB_MULTIPLE, blockNames, padParams, paddedLayout, unembeddingName, unpadParams,
+  type ModelShape, type PaddedLayout, type ParamLayout,
+} from './params.ts';
+import { createStorage, readFloats } from '../gpu/buffers.ts';
 import { Program, type Binding } from '../gpu/program.ts';
 import { encoderBackward, encoderForward, tokenIndex } from '../gpu/ops/encoder.ts';
 import { splitInputsTargets } from '../data/batches.ts';
@@ -70,7 +79,13 @@ export function kernelTuneShapes(config: RunConfig, shape: ModelShape): TuneShap
 
 export class GptGpu {
   readonly B: number;
-  readonly params: GPUBuffer; // flat, layout.totalFloats
+  /** the run's parameter layout, unpadded: what writeFlat takes and readFlat returns */
+  readonly layout: ParamLayout;
+  /** the layout of params, grads, m and v on the GPU, the unembedding padded to Vp rows */
+  readonly padded: PaddedLayout;
+  /** the padded vocabulary: rows of the unembedding on the GPU, columns of the logits */
+  readonly Vp: number;
+  readonly params: GPUBuffer; // flat, padded.layout.totalFloats
   readonly grads: GPUBuffer;
   readonly m: GPUBuffer;
   readonly v: GPUBuffer;
@@ -101,13 +116,21 @@ export class GptGpu {
     lnScratch: GPUBuffer; // layernorm backward partial sums
   };
 
+  /**
+   * @param vocabMultiple the unembedding's rows are padded to a multiple of this (1: no padding;
+   *   the tests compare the two, bit for bit)
+   */
   constructor(
     readonly device: GPUDevice,
     readonly config: RunConfig,
     readonly shape: ModelShape,
-    readonly layout: ParamLayout,
+    vocabMultiple = VOCAB_MULTIPLE,
   ) {
     const { T, L, C, NH, V } = shape;
+    this.padded = paddedLayout(config, shape, vocabMultiple);
+    this.layout = this.padded.unpadded;
+    const layout = this.padded.layout;
+    const Vp = (this.Vp = this.padded.Vp);
     const B = (this.B = config.train.batchSize);
     const BT = B * T;
     const buf = (floats: number, label: string) => {
@@ -146,7 +169,7 @@ export class GptGpu {
     const nitp = aux && config.nitp.regularizer === 'nitp';
     this.a = {
       lnfMean: buf(BT, 'lnfMean'), lnfRstd: buf(BT, 'lnfRstd'),
-      logits: buf(BT * V, 'logits'), losses: buf(BT, 'losses'),
+      logits: buf(BT * Vp, 'logits'), losses: buf(BT, 'losses'),
       a1: head ? buf(BT * 4 * C, 'nitp.a1') : null,
       a2: head ? buf(BT * 4 * C, 'nitp.a2') : null,
       g: head ? buf(BT * 4 * C, 'nitp.g') : null,
@@ -161,7 +184,7 @@ export class GptGpu {
       dh: buf(BT * C, 'dh'),
       da1: head ? buf(BT * 4 * C, 'nitp.da1') : null,
       da2: head ? buf(BT * 4 * C, 'nitp.da2') : null,
-      partials: buf(gradNormPartialsSize(layout.totalFloats), 'gradNormPartials'),
+      partials: buf(gradNormPartialsSize(this.layout.totalFloats), 'gradNormPartials'),
       lnScratch: buf(layernormScratchFloats(BT, C), 'layernormScratch'),
     };
   }
@@ -191,14 +214,27 @@ export class GptGpu {
     q.writeBuffer(this.batch.tokenPositions, 0, h.tokenPositions);
   }
 
-  /** A binding of one parameter tensor (or its gradient, with `of = this.grads`). */
+  /**
+   * A binding of one parameter tensor (or its gradient, with `of = this.grads`), as the GPU holds
+   * it: the unembedding with its Vp rows.
+   */
   tensor(name: string, of: GPUBuffer = this.params): Binding {
-    const t = this.layout.byName.get(name);
+    const t = this.padded.layout.byName.get(name);
     if (!t) throw new Error(`no parameter tensor named ${name}`);
     return { buffer: of, offset: t.offset * 4, size: t.size * 4 };
   }
 
-  /** Logits (B,T,V) of the last evaluation forward pass (training turns them into dlogits). */
+  /** Writes `flat` (the run's unpadded layout) into params, grads, m or v, padding rows zero. */
+  writeFlat(buffer: GPUBuffer, flat: Float32Array): void {
+    this.device.queue.writeBuffer(buffer, 0, padParams(this.padded, flat));
+  }
+
+  /** Reads params, grads, m or v back in the run's unpadded layout. */
+  async readFlat(buffer: GPUBuffer): Promise<Float32Array> {
+    return unpadParams(this.padded, await readFloats(this.device, buffer, this.padded.layout.totalFloats));
+  }
+
+  /** Logits (B,T,Vp) of the last evaluation forward pass, columns V..Vp-1 padding (training turns them into dlogits). */
   get logits(): GPUBuffer {
     return this.a.logits;
   }
@@ -242,14 +278,15 @@ export class GptGpu {
     layernormForward(p, b(this.lnf), b(this.a.lnfMean), b(this.a.lnfRstd), b(this.res[L]), P(NAMES.lnfw), P(NAMES.lnfb), BT, C);
   }
 
+  /** The unembedding (Vp, C): wte when tied, else lm_head; rows V..Vp-1 zero. */
   private unembedding(): Binding {
-    return this.tensor(this.config.model.tieEmbeddings ? NAMES.wte : NAMES.lmHead);
+    return this.tensor(unembeddingName(this.config));
   }
 
-  /** Logits (B,T,V) of the final hidden state. */
+  /** Logits (B,T,Vp) of the final hidden state; the padded columns are 0 (zero rows) and never count. */
   private recordLogits(p: Program): void {
-    const { T, C, V } = this.shape;
-    matmul(p, { out: { buffer: this.a.logits }, a: { buffer: this.lnf }, b: this.unembedding(), M: this.B * T, N: V, K: C, transA: false, transB: true });
+    const { T, C } = this.shape;
+    matmul(p, { out: { buffer: this.a.logits }, a: { buffer: this.lnf }, b: this.unembedding(), M: this.B * T, N: this.Vp, K: C, transA: false, transB: true });
   }
 
   /**
@@ -321,13 +358,17 @@ export class GptGpu {
     p.clear(b(this.grads));
     this.recordBackbone(p);
     this.recordLogits(p);
-    // Cross-entropy forward + backward in place: logits become dlogits = (softmax − onehot)/(B·T).
-    crossentropyForwardBackward(p, b(a.losses), b(a.logits), b(a.logits), b(this.batch.targets), BT, V, 1 / BT);
+    // Cross-entropy forward + backward in place: logits become dlogits = (softmax − onehot)/(B·T)
+    // over the V classes, 0 in the Vp − V padded columns.
+    const Vp = this.Vp;
+    crossentropyForwardBackward(p, b(a.losses), b(a.logits), b(a.logits), b(this.batch.targets), BT, V, 1 / BT, Vp);
     meanReduce(p, b(this.scalars), b(a.losses), BT, 1 / BT, SCALAR_NTP);
-    // dh = dlogits·W; dW += dlogitsᵀ·h (for tied embeddings, wte's encoder gradient adds later)
-    const unembedGrad = this.config.model.tieEmbeddings ? G(NAMES.wte) : G(NAMES.lmHead);
-    matmul(p, { out: b(a.dh), a: b(a.logits), b: this.unembedding(), M: BT, N: C, K: V, transA: false, transB: false });
-    matmul(p, { out: unembedGrad, a: b(a.logits), b: b(this.lnf), M: V, N: C, K: BT, transA: true, transB: false, accumulate: true });
+    // dh = dlogits·W; dW += dlogitsᵀ·h (for tied embeddings, wte's encoder gradient adds later).
+    // Over Vp: the padded columns of dlogits are 0, so they add exact zeros to dh and the padded
+    // rows of dW stay 0.
+    const unembedGrad = this.tensor(unembeddingName(this.config), this.grads);
+    matmul(p, { out: b(a.dh), a: b(a.logits), b: this.unembedding(), M: BT, N: C, K: Vp, transA: false, transB: false });
+    matmul(p, { out: unembedGrad, a: b(a.logits), b: b(this.lnf), M: Vp, N: C, K: BT, transA: true, transB: false, accumulate: true });
     if (usesAuxLoss(this.config)) {
       this.recordAux(p, this.scalars);
       this.recordHeadBackward(p);
@@ -359,13 +400,16 @@ export class GptGpu {
     const a = this.a;
     const b = (x: GPUBuffer): Binding => ({ buffer: x });
     const train = this.config.train;
-    const n = this.layout.totalFloats;
-    gradNormPartials(p, b(a.partials), b(this.grads), n);
-    optimizerPrepare(p, b(this.scalars), b(this.stepCounter), b(a.partials), gradNormPartialsSize(n), {
+    // the norm sums the unpadded layout's floats in its order, stepping over the padding (zeros)
+    const unpadded = this.layout.totalFloats;
+    gradNormPartials(p, b(a.partials), b(this.grads), unpadded, this.padded.gap);
+    optimizerPrepare(p, b(this.scalars), b(this.stepCounter), b(a.partials), gradNormPartialsSize(unpadded), {
       lr: train.lr, warmupSteps: train.warmupSteps, steps: train.steps, schedule: train.schedule,
       maxNorm: train.gradClip, lambda: this.config.nitp.lambda,
     });
-    adamw(p, b(this.params), b(this.grads), b(this.m), b(this.v), b(this.scalars), b(this.stepCounter), n, this.layout.decayFloats, {
+    // elementwise over the padded buffer: a padded row has θ = m = v = g = 0 and keeps them
+    const n = this.padded.layout.totalFloats;
+    adamw(p, b(this.params), b(this.grads), b(this.m), b(this.v), b(this.scalars), b(this.stepCounter), n, this.padded.layout.decayFloats, {
       beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: train.weightDecay,
     });
   }
@@ -381,7 +425,7 @@ export class GptGpu {
     const b = (x: GPUBuffer): Binding => ({ buffer: x });
     this.recordBackbone(p);
     this.recordLogits(p);
-    crossentropyForward(p, b(this.a.losses), b(this.a.logits), b(this.batch.targets), BT, V);
+    crossentropyForward(p, b(this.a.losses), b(this.a.logits), b(this.batch.targets), BT, V, this.Vp);
     meanReduce(p, b(this.evalScalars), b(this.a.losses), BT, 1 / BT, SCALAR_NTP);
     // The aux loss kernels also write gradients; here they land in scratch that nothing reads.
     if (usesAuxLoss(this.config)) this.recordAux(p, this.evalScalars);

@@ -6,7 +6,7 @@
 // that does not fit, naming the limit and the config fields to shrink. memory.gpu.test.ts keeps
 // this list equal to what the constructors really allocate.
 import { type RunConfig, usesAuxLoss, usesNitpHead } from './config.ts';
-import { modelShape, paramLayout, parameterSpecs } from './params.ts';
+import { modelShape, paddedLayout } from './params.ts';
 
 /** The GPU memory both runs of the page's pair, or the CLI's one run, may use unless told otherwise. */
 export const MEMORY_BUDGET_BYTES = 4 * 2 ** 30;
@@ -62,14 +62,15 @@ const storageBytes = (floats: number) => Math.max(16, Math.ceil((floats * 4) / 1
 export function runMemoryPlan(config: RunConfig, vocabSize: number): MemoryPlan {
   const shape = modelShape(config, vocabSize);
   const { T, L, C, NH, V } = shape;
-  const layout = paramLayout(parameterSpecs(config, shape));
+  // the GPU holds the padded layout (model/params.ts: the unembedding with Vp rows); counts are unpadded
+  const { layout: gpuLayout, unpadded: layout, Vp } = paddedLayout(config, shape);
   const B = config.train.batchSize;
   const BT = B * T;
   const buffers: PlannedBuffer[] = [];
   const add = (name: string, floats: number, fields: readonly string[], storage = true) => buffers.push({ name, bytes: storageBytes(floats), storage, fields });
   const vocabFields = config.data.tokenizer === 'bpe' ? ['data.vocabSize'] : ['the vocabulary (data.tokenizer "bpe" with a smaller data.vocabSize)'];
   const paramFields = config.model.tieEmbeddings ? PARAMS : [...PARAMS, 'model.tieEmbeddings'];
-  for (const name of ['params', 'grads', 'adam.m', 'adam.v']) add(name, layout.totalFloats, paramFields);
+  for (const name of ['params', 'grads', 'adam.m', 'adam.v']) add(name, gpuLayout.totalFloats, paramFields);
   add('stepCounter', 4, []);
   add('scalars', 8, []);
   add('evalScalars', 8, []);
@@ -91,7 +92,7 @@ export function runMemoryPlan(config: RunConfig, vocabSize: number): MemoryPlan 
   const aux = usesAuxLoss(config);
   const nitp = aux && config.nitp.regularizer === 'nitp';
   add('lnfMean', BT, ACT.slice(0, 2)); add('lnfRstd', BT, ACT.slice(0, 2));
-  add('logits', BT * V, ['train.batchSize', 'model.contextLength', ...vocabFields]);
+  add('logits', BT * Vp, ['train.batchSize', 'model.contextLength', ...vocabFields]);
   add('losses', BT, ACT.slice(0, 2));
   if (head) for (const name of ['nitp.a1', 'nitp.a2', 'nitp.g']) add(name, BT * 4 * C, ACT);
   if (head) add('nitp.p', BT * C, ACT);

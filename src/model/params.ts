@@ -4,6 +4,13 @@
 // Flat layout: tensors with weight decay (2-D) first, then those without (biases, LayerNorm), so
 // AdamW decays the prefix [0, decayFloats). Every offset is a multiple of 64 floats (256 bytes,
 // WebGPU's minStorageBufferOffsetAlignment) so a tensor can be bound on its own.
+//
+// Padded vocabulary (paddedLayout): on the GPU the unembedding (wte when tied, else lm_head) has
+// Vp = V rounded up to a multiple of 4 rows (llm.c's Vp), so the head's matmuls, whose contiguous
+// dimension is then Vp, load and store aligned vec4s. The extra rows are zero and stay zero (no
+// logit counts them, so their gradient is 0 and AdamW leaves them 0). Only the engine sees them:
+// checkpoints, readParams(), the reference and every parameter count use the unpadded layout, and
+// padParams / unpadParams convert (the engine pads on load and unpads on save).
 import { Rng } from '../util/rng.ts';
 import { usesNitpHead, type RunConfig } from './config.ts';
 
@@ -154,4 +161,72 @@ export function initParams(layout: ParamLayout, seed: number, nLayer: number): F
 /** Views of each tensor in a flat array, by name. */
 export function tensorViews<A extends Float32Array | Float64Array>(layout: ParamLayout, flat: A): Map<string, A> {
   return new Map(layout.tensors.map((t) => [t.name, flat.subarray(t.offset, t.offset + t.size) as A]));
+}
+
+/** The engine pads the unembedding's V rows to a multiple of this (vec4 loads in the head's matmuls). */
+export const VOCAB_MULTIPLE = 4;
+
+/** Vp: V rounded up to a multiple of `multiple`. */
+export function paddedVocab(V: number, multiple = VOCAB_MULTIPLE): number {
+  if (!Number.isInteger(multiple) || multiple < 1) throw new Error(`the vocabulary multiple must be a positive integer, got ${multiple}`);
+  return Math.ceil(V / multiple) * multiple;
+}
+
+/** The tensor the logits are computed with: wte when the embeddings are tied, else lm_head. */
+export function unembeddingName(config: RunConfig): string {
+  return config.model.tieEmbeddings ? NAMES.wte : NAMES.lmHead;
+}
+
+/** The flat parameter buffer as the engine holds it: the unembedding padded to Vp rows. */
+export interface PaddedLayout {
+  /** the GPU's layout: the unembedding (V rows, then Vp - V rows of zeros) and everything after it moved up */
+  layout: ParamLayout;
+  /** the run's own layout (checkpoints, readParams, the reference) */
+  unpadded: ParamLayout;
+  V: number;
+  Vp: number;
+  /**
+   * The floats the padding adds to the flat buffer, as a gap in the unpadded order: unpadded
+   * offsets from `at` on lie `floats` further on in `layout` (0 floats when the unembedding's
+   * 64-float alignment already had room). gradNormPartials steps over it.
+   */
+  gap: { at: number; floats: number };
+}
+
+/**
+ * The padded layout of a run with vocabulary shape.V: the unembedding gets Vp = paddedVocab(V,
+ * multiple) rows (multiple 1: no padding, the layout of the run itself).
+ */
+export function paddedLayout(config: RunConfig, shape: ModelShape, multiple = VOCAB_MULTIPLE): PaddedLayout {
+  const specs = parameterSpecs(config, shape);
+  const unpadded = paramLayout(specs);
+  const Vp = paddedVocab(shape.V, multiple);
+  const name = unembeddingName(config);
+  const layout = paramLayout(specs.map((t) => (t.name === name ? { ...t, shape: [Vp, ...t.shape.slice(1)] } : t)));
+  const u = unpadded.byName.get(name)!;
+  const gap = { at: u.offset + Math.ceil(u.size / ALIGN_FLOATS) * ALIGN_FLOATS, floats: layout.totalFloats - unpadded.totalFloats };
+  for (const t of unpadded.tensors) {
+    const moved = t.offset + (t.offset >= gap.at ? gap.floats : 0);
+    if (layout.byName.get(t.name)!.offset !== moved) throw new Error(`paddedLayout: ${t.name} is not where the gap puts it`);
+  }
+  return { layout, unpadded, V: shape.V, Vp, gap };
+}
+
+/** A flat array of the run's layout (`pl.unpadded`) in the engine's: each tensor moved to its padded offset, padding zero. */
+export function padParams(pl: PaddedLayout, flat: Float32Array): Float32Array {
+  if (flat.length !== pl.unpadded.totalFloats) throw new Error(`padParams: expected ${pl.unpadded.totalFloats} floats, got ${flat.length}`);
+  const out = new Float32Array(pl.layout.totalFloats);
+  for (const t of pl.unpadded.tensors) out.set(flat.subarray(t.offset, t.offset + t.size), pl.layout.byName.get(t.name)!.offset);
+  return out;
+}
+
+/** The inverse of padParams: the engine's flat array in the run's layout, padding dropped. */
+export function unpadParams(pl: PaddedLayout, flat: Float32Array): Float32Array {
+  if (flat.length !== pl.layout.totalFloats) throw new Error(`unpadParams: expected ${pl.layout.totalFloats} floats, got ${flat.length}`);
+  const out = new Float32Array(pl.unpadded.totalFloats);
+  for (const t of pl.unpadded.tensors) {
+    const at = pl.layout.byName.get(t.name)!.offset;
+    out.set(flat.subarray(at, at + t.size), t.offset);
+  }
+  return out;
 }

@@ -41,3 +41,31 @@ describe('ref crossentropy', () => {
     expect(separate[2]).toBeCloseTo(0.5 * (1 / V - 1), 12);
   });
 });
+
+describe('ref crossentropy on padded rows (Vp > V)', () => {
+  it('ignores the padded columns and writes their gradient as 0', () => {
+    const rng = new Rng(2, 'padded');
+    const [N, V, Vp, dscale] = [4, 5, 8, 0.3];
+    const logits = randomArray(rng, N * V, 2);
+    const targets = randomTokens(rng, N, V);
+    // the same rows with three columns of large logits after each: counted, they would dominate
+    const padded = new Float64Array(N * Vp);
+    for (let n = 0; n < N; n++) {
+      padded.set(logits.subarray(n * V, (n + 1) * V), n * Vp);
+      for (let v = V; v < Vp; v++) padded[n * Vp + v] = 40 + v;
+    }
+    const [losses, lossesP] = [new Float64Array(N), new Float64Array(N)];
+    const dlogits = new Float64Array(N * V);
+    const dlogitsP = new Float64Array(N * Vp).fill(7); // '=': start from garbage
+    crossentropyForwardBackward(losses, dlogits, logits, targets, N, V, dscale);
+    crossentropyForwardBackward(lossesP, dlogitsP, padded, targets, N, V, dscale, Vp);
+    expect(Array.from(lossesP)).toEqual(Array.from(losses));
+    for (let n = 0; n < N; n++) {
+      expect(Array.from(dlogitsP.subarray(n * Vp, n * Vp + V))).toEqual(Array.from(dlogits.subarray(n * V, (n + 1) * V)));
+      expect(Array.from(dlogitsP.subarray(n * Vp + V, (n + 1) * Vp))).toEqual([0, 0, 0]);
+    }
+    const forward = new Float64Array(N);
+    crossentropyForward(forward, padded, targets, N, V, Vp);
+    expect(Array.from(forward)).toEqual(Array.from(losses));
+  });
+});

@@ -1,8 +1,13 @@
 // crossentropy.wgsl: softmax cross-entropy per row, with its gradient fused in (llm.c's fused
 // classifier).
-// logits: (N, V); targets: (N) in [0, V); dscale: the factor on the gradient (1/N for a mean)
-// crossentropyForward:                 losses[n] = -log softmax(logits[n])[targets[n]]        (=)
-// crossentropyForwardBackward:         losses as above (=); dlogits (N, V) = (softmax - onehot) * dscale (=)
+// logits: (N, Vp); targets: (N) in [0, V); dscale: the factor on the gradient (1/N for a mean)
+// Rows are padded (llm.c's Vp): the first V of a row's Vp >= V columns are the classes, the rest
+// padding (the engine pads V to a multiple of 4 for the matmuls' vec4 loads, model/params.ts).
+// Padded columns never count: every softmax runs over columns 0..V-1 only, and their gradient is
+// written as 0 (whatever their logits hold).
+// crossentropyForward:                 losses[n] = -log softmax(logits[n, 0..V))[targets[n]]  (=)
+// crossentropyForwardBackward:         losses as above (=); dlogits (N, Vp) = (softmax - onehot) * dscale
+//                                      in columns 0..V-1, 0 in V..Vp-1 (=)
 // crossentropyForwardBackwardInPlace:  the same, with the logits read from `dlogits` and overwritten
 //   by the gradient (saves the (N, V) buffer: pass one binding as both logits and dlogits).
 //   Safe because the thread that reads column j in the statistics pass is the one that overwrites
@@ -23,34 +28,36 @@ const LOWEST: f32 = -0x1.fffffep+127f; // lowest finite f32
 
 struct Dims {
   N: u32,      // rows (B * T)
-  V: u32,      // vocabulary size
+  V: u32,      // vocabulary size: the classes, columns 0..V-1
   dscale: f32, // factor on dlogits
+  Vp: u32,     // row stride of logits and dlogits, >= V; columns V..Vp-1 are padding
 }
 
 @group(0) @binding(0) var<storage, read_write> losses: array<f32>;  // (N)
-@group(0) @binding(1) var<storage, read> logits: array<f32>;        // (N, V)
+@group(0) @binding(1) var<storage, read> logits: array<f32>;        // (N, Vp)
 @group(0) @binding(2) var<storage, read> targets: array<u32>;       // (N)
-@group(0) @binding(3) var<storage, read_write> dlogits: array<f32>; // (N, V); in place: logits on entry
+@group(0) @binding(3) var<storage, read_write> dlogits: array<f32>; // (N, Vp); in place: logits on entry
 @group(0) @binding(4) var<uniform> dims: Dims;
 
 var<workgroup> rowMax: array<f32, WG>;
 var<workgroup> rowSum: array<f32, WG>;
 
-// The row a thread works on. Threads past the last row get an empty row (V = 0) of row N - 1:
+// The row a thread works on. Threads past the last row get an empty row (V = Vp = 0) of row N - 1:
 // they join the barriers but read and write nothing.
 struct RowTask {
   row: u32,
   lane: u32,  // thread within the row, 0..TPR-1
   valid: bool,
   base: u32,  // index of the row's first logit
-  V: u32,     // columns this thread's loops walk: dims.V, or 0 past the last row
+  V: u32,     // classes this thread's loops walk: dims.V, or 0 past the last row
+  Vp: u32,    // end of the padding it zeroes: dims.Vp, or 0 past the last row
 }
 
 fn rowTask(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> RowTask {
   let row = (wid.y * nwg.x + wid.x) * (WG / TPR) + lid / TPR;
   let valid = row < dims.N;
   let r = min(row, dims.N - 1u);
-  return RowTask(r, lid % TPR, valid, r * dims.V, select(0u, dims.V, valid));
+  return RowTask(r, lid % TPR, valid, r * dims.Vp, select(0u, dims.V, valid), select(0u, dims.Vp, valid));
 }
 
 // One step of the online softmax: (max, sum exp(x - max)) after seeing x.
@@ -118,6 +125,9 @@ fn crossentropyForwardBackward(
     let prob = exp(logits[task.base + j] - stats.x) * invSum;
     dlogits[task.base + j] = (prob - select(0.0, 1.0, j == targetIndex)) * dims.dscale;
   }
+  for (var j = dims.V + task.lane; j < task.Vp; j += TPR) {
+    dlogits[task.base + j] = 0.0; // padding: no class, no gradient
+  }
 }
 
 @compute @workgroup_size(WG)
@@ -146,5 +156,8 @@ fn crossentropyForwardBackwardInPlace(
   for (var j = task.lane; j < task.V; j += TPR) {
     let prob = exp(dlogits[task.base + j] - stats.x) * invSum;
     dlogits[task.base + j] = (prob - select(0.0, 1.0, j == targetIndex)) * dims.dscale;
+  }
+  for (var j = dims.V + task.lane; j < task.Vp; j += TPR) {
+    dlogits[task.base + j] = 0.0; // padding: no class, no gradient
   }
 }

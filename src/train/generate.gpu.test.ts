@@ -6,6 +6,7 @@ import { resolveConfig } from '../model/config.ts';
 import { TextDataset } from '../data/dataset.ts';
 import { CharTokenizer } from '../data/tokenizer.ts';
 import { testGpu } from '../test/gpu.ts';
+import { NAMES, tensorViews } from '../model/params.ts';
 
 describe('sampleToken', () => {
   it('takes the most likely token at temperature 0 or top-k 1', () => {
@@ -52,6 +53,53 @@ describe('generate', () => {
     trainer.destroy();
     expect(tokenizer.decode(out)).toBe('dabcdabcda');
     expect(streamed).toEqual(Array.from(out));
+  });
+});
+
+describe('generate with a padded vocabulary (V = 5, Vp = 8)', () => {
+  it('reads the right row of the padded logits: continues a learned cycle greedily', async () => {
+    const gpu = await testGpu();
+    const tokenizer = new CharTokenizer(['a', 'b', 'c', 'd', 'e']);
+    const cycle = tokenizer.encode('abcde'.repeat(400));
+    const config = resolveConfig({
+      model: { contextLength: 8, nLayer: 1, dModel: 16, nHead: 2 }, nitp: { lambda: 0 },
+      train: { steps: 80, batchSize: 4, lr: 3e-2, warmupSteps: 5, weightDecay: 0, seed: 2 },
+    });
+    const trainer = new Trainer(gpu, config, new TextDataset('cycle', tokenizer, cycle, cycle));
+    expect(trainer.model.Vp).toBe(8);
+    for (let s = 0; s < 80; s++) trainer.trainStep();
+    const m = await trainer.flushMetrics();
+    expect(m[m.length - 1].ntp).toBeLessThan(0.1);
+    const out = await generate(trainer, tokenizer.encode('cd'), { maxTokens: 12, temperature: 0, topK: 0, seed: 1 });
+    trainer.destroy();
+    expect(tokenizer.decode(out)).toBe('eabcdeabcdea');
+  });
+
+  it('never samples a padded id, even where every real logit is far below the padding\'s 0', async () => {
+    const gpu = await testGpu();
+    const tokenizer = new CharTokenizer(['a', 'b', 'c', 'd', 'e']);
+    const text = tokenizer.encode('abcde'.repeat(100));
+    const config = resolveConfig({
+      model: { contextLength: 8, nLayer: 1, dModel: 16, nHead: 2, tieEmbeddings: false }, nitp: { lambda: 0 },
+      train: { steps: 10, batchSize: 2, warmupSteps: 2, seed: 4 },
+    });
+    const trainer = new Trainer(gpu, config, new TextDataset('abcde', tokenizer, text, text));
+    // h = LN_f(x) = 1 whatever x (weight 0, bias 1) and every lm_head row = -50/C: each of the V
+    // logits is -50, the padded rows (zero) give logits of 0
+    const params = await trainer.readParams();
+    const views = tensorViews(trainer.layout, params);
+    views.get(NAMES.lnfw)!.fill(0);
+    views.get(NAMES.lnfb)!.fill(1);
+    views.get(NAMES.lmHead)!.fill(-50 / 16);
+    trainer.loadParams(params);
+    const ids = [
+      ...(await generate(trainer, tokenizer.encode('ab'), { maxTokens: 40, temperature: 1, topK: 0, seed: 3 })),
+      ...(await generate(trainer, tokenizer.encode('ab'), { maxTokens: 5, temperature: 0, topK: 0, seed: 3 })),
+      ...(await generate(trainer, tokenizer.encode('ab'), { maxTokens: 20, temperature: 2, topK: 4, seed: 5 })),
+    ];
+    trainer.destroy();
+    expect(ids.every((id) => id >= 0 && id < 5), `ids ${ids.join(',')}`).toBe(true);
+    expect(new Set(ids.slice(0, 40)).size).toBe(5); // equal logits: every real token turns up
   });
 });
 

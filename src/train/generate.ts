@@ -53,7 +53,9 @@ export async function generate(trainer: Trainer, prompt: Int32Array, options: Sa
     batch.set(context, 0);
     await trainer.evaluate(batch);
     const at = context.length - 1; // row 0, last context position
-    const logits = await readFloats(trainer.model.device, { buffer: trainer.model.logits, offset: at * V * 4, size: V * 4 });
+    // a row of the logits holds Vp columns; only the first V are tokens (the rest is padding)
+    const Vp = trainer.model.Vp;
+    const logits = await readFloats(trainer.model.device, { buffer: trainer.model.logits, offset: at * Vp * 4, size: V * 4 });
     const id = sampleToken(logits, options.temperature, options.topK, rng);
     tokens.push(id);
     onToken?.(id);

@@ -15,7 +15,7 @@ import {
 } from '../gpu/ops/optimizer.ts';
 import { GptGpu } from '../model/gpt.ts';
 import { type RunConfig, usesAuxLoss } from '../model/config.ts';
-import { initParams, modelShape, paramLayout, parameterSpecs, type ModelShape, type ParamLayout } from '../model/params.ts';
+import { initParams, modelShape, VOCAB_MULTIPLE, type ModelShape, type ParamLayout } from '../model/params.ts';
 import type { Batch, BatchSource, Dataset } from '../data/dataset.ts';
 import type { EvalLosses, StepMetrics } from './protocol.ts';
 
@@ -23,8 +23,14 @@ export type { EvalLosses, StepMetrics };
 
 const RING_STEPS = 256; // steps of scalars kept on the GPU between readbacks
 
+export interface TrainerOptions {
+  /** the engine pads the vocabulary to a multiple of this (GptGpu); 1 turns padding off, for tests and benchmarks */
+  vocabMultiple?: number;
+}
+
 export class Trainer {
   readonly shape: ModelShape;
+  /** the run's parameter layout, unpadded (the GPU's padding stays inside GptGpu) */
   readonly layout: ParamLayout;
   readonly model: GptGpu;
   /** updates done so far */
@@ -42,12 +48,12 @@ export class Trainer {
     return this.runConfig;
   }
 
-  constructor(gpu: GpuContext, private runConfig: RunConfig, readonly data: Dataset) {
+  constructor(gpu: GpuContext, private runConfig: RunConfig, readonly data: Dataset, options: TrainerOptions = {}) {
     const config = runConfig;
     this.device = gpu.device;
     this.shape = modelShape(config, data.vocabSize);
-    this.layout = paramLayout(parameterSpecs(config, this.shape));
-    this.model = new GptGpu(this.device, config, this.shape, this.layout);
+    this.model = new GptGpu(this.device, config, this.shape, options.vocabMultiple ?? VOCAB_MULTIPLE);
+    this.layout = this.model.layout;
     const { T } = this.shape;
     this.sampler = this.trainingBatches();
     // The evaluation set is fixed for the run, drawn from its own stream of the seed; its size does not depend on B.
@@ -62,12 +68,11 @@ export class Trainer {
 
   /** Writes weights (flat, layout order) and resets the optimizer state and step count. */
   loadParams(flat: Float32Array, state?: { m: Float32Array; v: Float32Array; step: number }): void {
-    const q = this.device.queue;
-    q.writeBuffer(this.model.params, 0, flat);
     const zeros = new Float32Array(this.layout.totalFloats);
-    q.writeBuffer(this.model.m, 0, state?.m ?? zeros);
-    q.writeBuffer(this.model.v, 0, state?.v ?? zeros);
-    q.writeBuffer(this.model.stepCounter, 0, new Uint32Array([state?.step ?? 0]));
+    this.model.writeFlat(this.model.params, flat);
+    this.model.writeFlat(this.model.m, state?.m ?? zeros);
+    this.model.writeFlat(this.model.v, state?.v ?? zeros);
+    this.device.queue.writeBuffer(this.model.stepCounter, 0, new Uint32Array([state?.step ?? 0]));
     this.step = state?.step ?? 0;
     this.flushedStep = this.step;
   }
@@ -197,15 +202,15 @@ export class Trainer {
     return this.evalSet;
   }
 
-  /** Current weights (flat, layout order). */
+  /** Current weights (flat, layout order: unpadded). */
   async readParams(): Promise<Float32Array> {
-    return readFloats(this.device, this.model.params, this.layout.totalFloats);
+    return this.model.readFlat(this.model.params);
   }
 
-  /** AdamW moments (flat, layout order). */
+  /** AdamW moments (flat, layout order: unpadded). */
   async readOptimizerState(): Promise<{ m: Float32Array; v: Float32Array; step: number }> {
-    const m = await readFloats(this.device, this.model.m, this.layout.totalFloats);
-    const v = await readFloats(this.device, this.model.v, this.layout.totalFloats);
+    const m = await this.model.readFlat(this.model.m);
+    const v = await this.model.readFlat(this.model.v);
     return { m, v, step: this.step };
   }
 

@@ -20,22 +20,24 @@ const DSCALE = 0.37;
 // several rows per workgroup with a tree each.
 const LAYOUTS: RowLayout[] = [{ WG: 16, TPR: 1 }, { WG: 32, TPR: 32 }, { WG: 256, TPR: 256 }, { WG: 16, TPR: 4 }];
 
-async function runCase(device: GPUDevice, N: number, V: number, seed: number, layout: RowLayout) {
+/** Rows of Vp >= V logits; the padded columns V..Vp-1 hold large logits that would dominate a softmax counting them. */
+async function runCase(device: GPUDevice, N: number, V: number, seed: number, layout: RowLayout, Vp = V) {
   const rng = new Rng(seed, 'crossentropy');
-  const logits = toF32(randomArray(rng, N * V, 3));
+  const logits = toF32(randomArray(rng, N * Vp, 3));
+  for (let n = 0; n < N; n++) for (let v = V; v < Vp; v++) logits[n * Vp + v] = 30 + 10 * rng.uniform();
   const targets = randomTokens(rng, N, V);
   const g = {
     logits: uploadStorage(device, logits), targets: uploadStorage(device, targets),
     inPlace: uploadStorage(device, logits),
-    dlogits: uploadStorage(device, toF32(randomArray(rng, N * V))), // '=': start from garbage
+    dlogits: uploadStorage(device, toF32(randomArray(rng, N * Vp))), // '=': start from garbage
     lossesF: uploadStorage(device, toF32(randomArray(rng, N))),
     losses: uploadStorage(device, toF32(randomArray(rng, N))),
     lossesIP: uploadStorage(device, toF32(randomArray(rng, N))),
   };
   const p = new Program(device);
-  crossentropyForward(p, { buffer: g.lossesF }, { buffer: g.logits }, { buffer: g.targets }, N, V, layout);
-  crossentropyForwardBackward(p, { buffer: g.losses }, { buffer: g.dlogits }, { buffer: g.logits }, { buffer: g.targets }, N, V, DSCALE, layout);
-  crossentropyForwardBackward(p, { buffer: g.lossesIP }, { buffer: g.inPlace }, { buffer: g.inPlace }, { buffer: g.targets }, N, V, DSCALE, layout);
+  crossentropyForward(p, { buffer: g.lossesF }, { buffer: g.logits }, { buffer: g.targets }, N, V, Vp, layout);
+  crossentropyForwardBackward(p, { buffer: g.losses }, { buffer: g.dlogits }, { buffer: g.logits }, { buffer: g.targets }, N, V, DSCALE, Vp, layout);
+  crossentropyForwardBackward(p, { buffer: g.lossesIP }, { buffer: g.inPlace }, { buffer: g.inPlace }, { buffer: g.targets }, N, V, DSCALE, Vp, layout);
   p.run();
   return { logits, targets, g };
 }
@@ -56,6 +58,30 @@ describe('GPU crossentropy', () => {
           expectClose(await readFloats(device, g.dlogits, N * V), dlogits, GRAD_TOL, `dlogits ${at}`);
           expectClose(await readFloats(device, g.lossesIP, N), losses, LOSS_TOL, `in-place losses ${at}`);
           expectClose(await readFloats(device, g.inPlace, N * V), dlogits, GRAD_TOL, `in-place dlogits ${at}`);
+        }
+      }
+    });
+  }
+
+  for (const [V, Vp] of [[1, 4], [7, 8], [85, 88], [97, 100]]) {
+    it(`padded rows (V=${V} classes in rows of Vp=${Vp}): the padding never counts and its gradient is 0, every layout`, async () => {
+      const device = await testDevice();
+      for (const layout of LAYOUTS) {
+        for (const N of [1, 13, 70]) {
+          const { logits, targets, g } = await runCase(device, N, V, N * 7919 + V, layout, Vp);
+          const losses = new Float64Array(N);
+          const dlogits = new Float64Array(N * Vp);
+          ref.crossentropyForwardBackward(losses, dlogits, toF64(logits), targets, N, V, DSCALE, Vp);
+          const at = `N=${N} V=${V} Vp=${Vp} WG=${layout.WG} TPR=${layout.TPR}`;
+          expectClose(await readFloats(device, g.lossesF, N), losses, LOSS_TOL, `forward losses ${at}`);
+          expectClose(await readFloats(device, g.losses, N), losses, LOSS_TOL, `losses ${at}`);
+          expectClose(await readFloats(device, g.lossesIP, N), losses, LOSS_TOL, `in-place losses ${at}`);
+          for (const [name, buffer] of [['dlogits', g.dlogits], ['in-place dlogits', g.inPlace]] as const) {
+            const got = await readFloats(device, buffer, N * Vp);
+            expectClose(got, dlogits, GRAD_TOL, `${name} ${at}`);
+            const padding = Array.from({ length: N }, (_, n) => Array.from(got.subarray(n * Vp + V, (n + 1) * Vp))).flat();
+            expect(padding.every((x) => Object.is(x, 0)), `${name} ${at}: the padded columns hold exactly +0`).toBe(true);
+          }
         }
       }
     });
@@ -94,5 +120,6 @@ describe('GPU crossentropy', () => {
     const targets = uploadStorage(device, new Int32Array(2));
     const p = new Program(device);
     expect(() => crossentropyForwardBackward(p, { buffer: targets }, { buffer, offset: 256 }, { buffer }, { buffer: targets }, 2, 64, 1)).toThrow(/same binding/);
+    expect(() => crossentropyForward(p, { buffer: targets }, { buffer }, { buffer: targets }, 2, 64, 63)).toThrow(/Vp must be an integer >= V/);
   });
 });

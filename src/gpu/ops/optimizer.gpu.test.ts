@@ -169,6 +169,34 @@ describe('GPU optimizer', () => {
     expect(runs[0].every((b, i) => b === runs[1][i])).toBe(true);
   });
 
+  it('steps over a gap: the partial sums are bit-identical to those of the same floats without it', async () => {
+    const device = await testDevice();
+    // (n, at, floats): a gap in the first chunk, one on a chunk boundary, one at the very start,
+    // one before the tail, several chunks with a tail of 1
+    const cases = [[70001, 4160, 192], [70001, 16384, 64], [70001, 0, 12], [70001, 70000, 4], [1000, 340, 4]];
+    const rng = new Rng(13, 'gradnorm-gap');
+    for (const [n, at, floats] of cases) {
+      const grads = toF32(randomArray(rng, n));
+      const gapped = new Float32Array(n + floats);
+      gapped.set(grads.subarray(0, at), 0);
+      gapped.fill(1e3, at, at + floats); // counted, this would dominate the norm
+      gapped.set(grads.subarray(at), at + floats);
+      const nPartials = gradNormPartialsSize(n);
+      const [plain, skipped] = [createStorage(device, nPartials), createStorage(device, nPartials)];
+      const p = new Program(device);
+      gradNormPartials(p, { buffer: plain }, { buffer: uploadStorage(device, grads) }, n);
+      gradNormPartials(p, { buffer: skipped }, { buffer: uploadStorage(device, gapped) }, n, { at, floats });
+      p.run();
+      const [a, b] = [await readFloats(device, plain, nPartials), await readFloats(device, skipped, nPartials)];
+      expect(Array.from(b), `n=${n} gap of ${floats} at ${at}`).toEqual(Array.from(a));
+      expectClose([Math.sqrt(a.reduce((t, x) => t + x, 0))], [ref.gradientNorm(grads)], TOL.norm, `norm n=${n}`);
+    }
+    const p = new Program(device);
+    const b = { buffer: createStorage(device, 64) };
+    expect(() => gradNormPartials(p, b, b, 32, { at: 2, floats: 4 })).toThrow(/multiples of 4/);
+    expect(() => gradNormPartials(p, b, b, 32, { at: 36, floats: 4 })).toThrow(/at in 0..n/);
+  });
+
   it('handles more than 65535 workgroups (2-D grid) and the tail: n = 16777221, sparse values', async () => {
     // 4194305 vec4s = 65537 workgroups of 64: grid (32769, 2). Buffers are zero except at a few
     // positions (first/last of each grid row, around decayFloats, the tail), so the reference runs

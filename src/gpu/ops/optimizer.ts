@@ -1,6 +1,6 @@
 // optimizer.ts (GPU): launchers for shaders/gradnorm.wgsl and shaders/adamw.wgsl. One optimizer
 // step, with nothing read back:
-//   gradNormPartials(p, partials, grads, n)                  partials = sums of grads² (fixed order)
+//   gradNormPartials(p, partials, grads, n, gap?)            partials = sums of grads² (fixed order)
 //   optimizerPrepare(p, scalars, stepCounter, partials, ...) step += 1; norm, clip, lr_s, total loss
 //   adamw(p, params, grads, m, v, scalars, stepCounter, ...) params, m, v updated in place
 // Reference: ref/optimizer.ts (learningRate, gradientNorm, clipScale, adamwStep).
@@ -76,17 +76,33 @@ export function gradNormPartialsSize(n: number): number {
 }
 
 /**
- * partials (gradNormPartialsSize(n)) = sums of squares of consecutive chunks of grads (n), each
- * summed in a fixed order; their sum is the squared global gradient norm.
+ * A stretch of the gradient buffer that gradNormPartials steps over: the floats it sums from `at`
+ * on lie `floats` further on in the buffer. Both multiples of 4. The engine's padded vocabulary
+ * (model/params.ts paddingGap) leaves such a gap of zeros, which the norm skips so that its sum
+ * runs in the order of the unpadded layout (bit-identical steps).
  */
-export function gradNormPartials(p: Program, partials: Binding, grads: Binding, n: number): void {
+export interface NormGap {
+  at: number;
+  floats: number;
+}
+
+/**
+ * partials (gradNormPartialsSize(n)) = sums of squares of consecutive chunks of grads (n), each
+ * summed in a fixed order; their sum is the squared global gradient norm. With `gap`, grads holds
+ * n + gap.floats floats and the gap's are left out (the chunks are those of the n summed floats).
+ */
+export function gradNormPartials(p: Program, partials: Binding, grads: Binding, n: number, gap: NormGap = { at: 0, floats: 0 }): void {
   checkCount('n', n, 1);
+  if (!(Number.isInteger(gap.at) && Number.isInteger(gap.floats) && gap.at % 4 === 0 && gap.floats % 4 === 0 && gap.at >= 0 && gap.at <= n && gap.floats >= 0)) {
+    throw new Error(`gradNormPartials: a gap needs at and floats as multiples of 4, at in 0..n (${n}), got ${JSON.stringify(gap)}`);
+  }
   const nVec4 = Math.floor(n / 4);
   const nPartials = gradNormPartialsSize(n);
   const chunk = Math.max(1, Math.ceil(nVec4 / nPartials));
+  const constants = { WG, GAP_AT: gap.at / 4, GAP: gap.floats / 4 };
   p.dispatch({
-    code: normCode, entryPoint: 'gradNormPartials', constants: { WG },
-    bindings: [range(partials, nPartials * 4), range(grads, Math.max(16, nVec4 * 16)), range(grads, n * 4)],
+    code: normCode, entryPoint: 'gradNormPartials', constants,
+    bindings: [range(partials, nPartials * 4), range(grads, Math.max(16, (nVec4 * 4 + gap.floats) * 4)), range(grads, (n + gap.floats) * 4)],
     uniform: { binding: 3, data: new Uint32Array([nVec4, n, chunk, nPartials]).buffer },
     workgroups: [nPartials],
   });
