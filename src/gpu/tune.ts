@@ -32,10 +32,10 @@ export interface KernelCache {
   set(key: string, value: unknown): Promise<void>;
 }
 
-/** What to tune for: the matmul shapes of a training step, and the (rows, V) of its cross-entropy. */
+/** What to tune for: the matmul shapes of a training step, and the rows of its cross-entropy (N rows of V classes, Vp apart). */
 export interface TuneShapes {
   matmuls: MatmulShape[];
-  rows: { N: number; V: number };
+  rows: { N: number; V: number; Vp: number };
 }
 
 export interface TuneOptions {
@@ -68,7 +68,7 @@ const SOURCES = hashString(common + matmulWgsl + crossentropyWgsl + reduceWgsl).
 export function tuneKey(info: Partial<GPUAdapterInfo> | undefined, shapes: TuneShapes): string {
   const adapter = [info?.vendor, info?.architecture, info?.device, info?.description].map((s) => s ?? '').join('|');
   const matmuls = shapes.matmuls.map(matmulShapeKey).join(' ');
-  return `${adapter}#kernels ${SOURCES}#rows ${shapes.rows.N}x${shapes.rows.V}#${matmuls}`;
+  return `${adapter}#kernels ${SOURCES}#rows ${shapes.rows.N}x${shapes.rows.V}/${shapes.rows.Vp}#${matmuls}`;
 }
 
 /** Wall time of `program` run `repeat` times in one submission, until the GPU is done. */
@@ -158,10 +158,10 @@ export async function tuneKernels(gpu: GpuContext, shapes: TuneShapes, options: 
   });
 
   try {
-    const { N, V } = shapes.rows;
+    const { N, V, Vp } = shapes.rows;
     const rows = await fastest<RowVariant>(`rows ${N}x${V}`, ROW_VARIANTS, (p, variant) => {
-      const logits = buffer('logits', N * V);
-      crossentropyForwardBackward(p, buffer('losses', N), logits, logits, buffer('targets', N), N, V, 1 / N, rowLayoutFor(variant, V));
+      const logits = buffer('logits', N * Vp);
+      crossentropyForwardBackward(p, buffer('losses', N), logits, logits, buffer('targets', N), N, V, 1 / N, Vp, rowLayoutFor(variant, V));
     });
 
     // passes by their share of the step's matmul work, each timed on its largest shape

@@ -14,7 +14,7 @@
 // AdamW. Nothing is read back inside it; per-step scalars land in `scalars`.
 import { type RunConfig, usesAuxLoss, usesNitpHead } from './config.ts';
 import {
-  NAMES, VOCAB_MULTIPLE, blockNames, padParams, paddedLayout, unembeddingName, unpadParams,
+  NAMES, VOCAB_MULTIPLE, blockNames, padParams, paddedLayout, paddedVocab, unembeddingName, unpadParams,
   type ModelShape, type PaddedLayout, type ParamLayout,
 } from './params.ts';
 import { createStorage, readFloats } from '../gpu/buffers.ts';
@@ -57,10 +57,11 @@ export interface BatchBuffers {
  * dweight), distinct and largest first: what the autotuner (gpu/tune.ts) times before a model is
  * recorded. gpt.gpu.test.ts checks the list against the shapes a recorded step actually contains.
  */
-export function trainingMatmulShapes(config: RunConfig, shape: ModelShape): MatmulShape[] {
-  const { T, C, V } = shape;
+export function trainingMatmulShapes(config: RunConfig, shape: ModelShape, vocabMultiple = VOCAB_MULTIPLE): MatmulShape[] {
+  const { T, C } = shape;
   const BT = config.train.batchSize * T;
-  const linears: [number, number][] = [[C, 3 * C], [C, C], [C, 4 * C], [4 * C, C], [C, V]]; // (in, out): qkv, attproj, fc, fcproj, logits
+  const Vp = paddedVocab(shape.V, vocabMultiple);
+  const linears: [number, number][] = [[C, 3 * C], [C, C], [C, 4 * C], [4 * C, C], [C, Vp]]; // (in, out): qkv, attproj, fc, fcproj, logits
   if (usesNitpHead(config)) linears.push([C, 4 * C], [4 * C, C]);
   const shapes = new Map<string, MatmulShape>();
   const add = (M: number, N: number, K: number, transA: boolean, transB: boolean) => shapes.set(`${M},${N},${K},${transA},${transB}`, { M, N, K, transA, transB });
@@ -74,7 +75,7 @@ export function trainingMatmulShapes(config: RunConfig, shape: ModelShape): Matm
 
 /** What the autotuner times for a run of `config`: its matmul shapes and its cross-entropy rows. */
 export function kernelTuneShapes(config: RunConfig, shape: ModelShape): TuneShapes {
-  return { matmuls: trainingMatmulShapes(config, shape), rows: { N: config.train.batchSize * shape.T, V: shape.V } };
+  return { matmuls: trainingMatmulShapes(config, shape), rows: { N: config.train.batchSize * shape.T, V: shape.V, Vp: paddedVocab(shape.V) } };
 }
 
 export class GptGpu {
