@@ -17,11 +17,12 @@
 //      ~eps·‖A‖/gap; Wilkinson's W21+ (pairs 1e-14 apart) still gives orthonormal vectors.
 //    Timings (npm run bench:eval -- --eigen-only: Node 20, 2-core machine shared with other jobs,
 //    dense synthetic covariances; eigenvalues / eigenvalues + top-3 vectors / Jacobi, all vectors):
-//      n =  256:   32 ms /    34 ms /    670 ms      n = 1024:  1.1 s /  0.75 s / 121 s
-//      n =  512:  111 ms /    95 ms /   10.3 s      n = 2048:  8.5 s /  12 s  / (not run)
-//    about 1.3–1.6 GFLOP/s of the 4/3·n³, so ~70 s at n = 4096; the top-3 vectors add ~3·4n²
-//    flops (within the noise above). Jacobi grows faster than n³ once A leaves the cache (its
-//    column updates stride through memory): 10 s at 512, 2 min at 1024.
+//      n =  256:   22 ms /    21 ms /   0.62 s      n = 2048:  5.7 s /  6.1 s / (not run)
+//      n =  512:  123 ms /    96 ms /    9.2 s      n = 4096:   63 s /   65 s / (not run: hours)
+//      n = 1024:  0.70 s /  0.74 s /    114 s
+//    about 1.5–2 GFLOP/s of the 4/3·n³; the top-3 vectors add ~6n² flops (within the noise).
+//    Jacobi grows faster than n³ once A leaves the cache (its column updates stride through
+//    memory). Per evaluation multiply by L+2 layers.
 //
 // 2. symmetricEigen: the cyclic Jacobi method (below), the reference the tests compare against.
 //
