@@ -165,28 +165,43 @@ export async function measureMatmulCeiling(gpu: GpuContext, config: RunConfig, d
 export interface PairLaunches {
   /** dispatches in one step of each run, and of the pair */
   dispatches: { ntp: number; nitp: number; pair: number };
-  /** queue submissions in one step of the pair, counted */
+  /** queue submissions and compute passes in one step of the pair, counted as it is encoded */
   submissions: number;
+  passes: number;
 }
 
-/** Dispatches and submissions of one lock-step step of the lab's pair (trainTogether), counted. */
+/** Dispatches, compute passes and submissions of one lock-step step of the lab's pair (trainTogether). */
 export function measurePairLaunches(gpu: GpuContext, config: RunConfig, data: Dataset): PairLaunches {
   const configs = pairConfigs(config);
   const ntp = new Trainer(gpu, configs.NTP, data);
   const nitp = new Trainer(gpu, configs.NITP, data);
-  const queue = gpu.device.queue;
+  const device = gpu.device;
+  const queue = device.queue;
   const submit = queue.submit;
+  const createCommandEncoder = device.createCommandEncoder;
   let submissions = 0;
+  let passes = 0;
+  // counted on the way through: each encoder's compute passes, each submission
   queue.submit = (buffers) => {
     submissions++;
     submit.call(queue, buffers);
+  };
+  device.createCommandEncoder = (descriptor) => {
+    const encoder = createCommandEncoder.call(device, descriptor);
+    const beginComputePass = encoder.beginComputePass;
+    encoder.beginComputePass = (pass) => {
+      passes++;
+      return beginComputePass.call(encoder, pass);
+    };
+    return encoder;
   };
   try {
     trainTogether([nitp, ntp]);
   } finally {
     queue.submit = submit;
+    device.createCommandEncoder = createCommandEncoder;
   }
-  const result = { dispatches: { ntp: ntp.dispatchesPerStep, nitp: nitp.dispatchesPerStep, pair: ntp.dispatchesPerStep + nitp.dispatchesPerStep }, submissions };
+  const result = { dispatches: { ntp: ntp.dispatchesPerStep, nitp: nitp.dispatchesPerStep, pair: ntp.dispatchesPerStep + nitp.dispatchesPerStep }, submissions, passes };
   ntp.destroy();
   nitp.destroy();
   return result;
@@ -297,7 +312,7 @@ export function formatReport(r: BenchReport): string {
       `(${pct(ntp.gflops / c.squareGflops)}, ${pct(nitp.gflops / c.squareGflops)} of the ${c.n}³ one)`,
     `NITP step-time overhead: ${pct(nitp.msPerStep / ntp.msPerStep - 1)} against a FLOP share of ${pct(nitp.flopsPerToken / ntp.flopsPerToken - 1)} (the NITP head's FLOPs over NTP's)`,
     `launches per step of the pair: ${r.launches.dispatches.pair} dispatches (NTP ${r.launches.dispatches.ntp}, NITP ${r.launches.dispatches.nitp}), ` +
-      `${r.launches.submissions} submission${r.launches.submissions === 1 ? '' : 's'}`,
+      `${r.launches.passes} compute passes, ${r.launches.submissions} submission${r.launches.submissions === 1 ? '' : 's'}`,
     formatEvalCost('teaching preset', r.evalCost),
   ];
   if (r.kernels.timings.length > 0) {
