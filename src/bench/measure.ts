@@ -17,7 +17,7 @@ import { matmul } from '../gpu/ops/matmul.ts';
 import {
   MATMUL_VARIANTS, describeKernels, matmulShapeKey, setKernels, type KernelChoice, type MatmulShape, type MatmulVariant,
 } from '../gpu/kernels.ts';
-import { timeRecorded, tuneKernels, type TuneTiming } from '../gpu/tune.ts';
+import { timeCandidates, tuneKernels, type TuneTiming } from '../gpu/tune.ts';
 import { kernelTuneShapes } from '../model/gpt.ts';
 import { modelShape } from '../model/params.ts';
 
@@ -114,10 +114,8 @@ async function bestMatmul(device: GPUDevice, shape: MatmulShape): Promise<{ vari
   const out = buf(shape.M * shape.N);
   const a = buf(shape.M * shape.K);
   const b = buf(shape.K * shape.N);
-  for (const variant of MATMUL_VARIANTS) {
-    const ms = await timeRecorded(device, (p) => matmul(p, { out, a, b, ...shape, variant }));
-    if (!best || ms < best.ms) best = { variant, ms };
-  }
+  const ms = await timeCandidates(device, MATMUL_VARIANTS.map((variant) => (p: Program) => matmul(p, { out, a, b, ...shape, variant })));
+  for (const [i, variant] of MATMUL_VARIANTS.entries()) if (!best || ms[i] < best.ms) best = { variant, ms: ms[i] };
   for (const x of buffers) x.destroy();
   return best!;
 }
@@ -130,12 +128,11 @@ export async function measureMatmulCeiling(gpu: GpuContext, config: RunConfig, d
   const device = gpu.device;
   const square: MatmulCeiling['square'] = [];
   const sq: MatmulShape = { M: n, N: n, K: n, transA: false, transB: false };
-  for (const variant of MATMUL_VARIANTS) {
-    const buffers = [createStorage(device, n * n), createStorage(device, n * n), createStorage(device, n * n)];
-    const ms = await timeRecorded(device, (p) => matmul(p, { out: { buffer: buffers[0] }, a: { buffer: buffers[1] }, b: { buffer: buffers[2] }, ...sq, variant }));
-    square.push({ variant, gflops: matmulFlops(sq) / ms / 1e6 });
-    for (const b of buffers) b.destroy();
-  }
+  const buffers = [createStorage(device, n * n), createStorage(device, n * n), createStorage(device, n * n)];
+  const squareMs = await timeCandidates(device, MATMUL_VARIANTS.map((variant) => (p: Program) =>
+    matmul(p, { out: { buffer: buffers[0] }, a: { buffer: buffers[1] }, b: { buffer: buffers[2] }, ...sq, variant })));
+  for (const b of buffers) b.destroy();
+  MATMUL_VARIANTS.forEach((variant, i) => square.push({ variant, gflops: matmulFlops(sq) / squareMs[i] / 1e6 }));
   // the shapes (and how often) one NITP step records
   const trainer = new Trainer(gpu, pairConfigs(config).NITP, data);
   const program = new Program(device);

@@ -81,27 +81,53 @@ async function timeOnce(device: GPUDevice, program: Program, repeat: number): Pr
   return performance.now() - t0;
 }
 
+/** A recorded candidate, compiled and warmed up, ready to be timed again and again. */
+interface Candidate {
+  /** milliseconds per run, from one submission of `repeat` runs */
+  time(): Promise<number>;
+  destroy(): void;
+}
+
 /**
- * Milliseconds per run of what `record` records: a warm-up (compiles), then repeats in one
- * submission, doubled until a submission lasts 2 ms (a fast GPU finishes one small dispatch in
- * microseconds, below the submission's own cost); the better of two such submissions, or just
- * the first where it is 3x slower than `toBeat` (a clear loser is not timed again).
+ * Records and warms up what `record` records (the warm-up compiles it), and settles how many runs
+ * one timing submits: doubled until a submission lasts 2 ms (a fast GPU finishes one small
+ * dispatch in microseconds, below the submission's own cost).
  */
-export async function timeRecorded(device: GPUDevice, record: (p: Program) => void, toBeat = Infinity): Promise<number> {
+async function prepareCandidate(device: GPUDevice, record: (p: Program) => void): Promise<Candidate> {
   const program = new Program(device);
+  let repeat = 1;
   try {
     record(program);
     await timeOnce(device, program, 1);
-    let repeat = 1;
-    let ms = await timeOnce(device, program, repeat);
-    while (ms < 2 && repeat < 256) {
-      repeat *= 2;
-      ms = await timeOnce(device, program, repeat);
-    }
-    if (ms / repeat > 3 * toBeat) return ms / repeat;
-    return Math.min(ms, await timeOnce(device, program, repeat)) / repeat;
-  } finally {
+    while (repeat < 256 && (await timeOnce(device, program, repeat)) < 2) repeat *= 2;
+  } catch (e) {
     program.destroy();
+    throw e;
+  }
+  return { time: async () => (await timeOnce(device, program, repeat)) / repeat, destroy: () => program.destroy() };
+}
+
+/**
+ * The fastest of `records`, as milliseconds per run of each: every candidate prepared, then timed
+ * in turns (A, B, A, B) so that a change of load on a shared machine hits all of them alike; the
+ * best of `rounds` timings each. A candidate 3x slower than the best after the first round is not
+ * timed again.
+ */
+export async function timeCandidates(device: GPUDevice, records: ((p: Program) => void)[], rounds = 2): Promise<number[]> {
+  const candidates: Candidate[] = [];
+  try {
+    for (const record of records) candidates.push(await prepareCandidate(device, record));
+    const best = candidates.map(() => Infinity);
+    for (let round = 0; round < rounds; round++) {
+      const leader = Math.min(...best);
+      for (let i = 0; i < candidates.length; i++) {
+        if (round > 0 && best[i] > 3 * leader) continue;
+        best[i] = Math.min(best[i], await candidates[i].time());
+      }
+    }
+    return best;
+  } finally {
+    for (const c of candidates) c.destroy();
   }
 }
 
@@ -143,15 +169,10 @@ export async function tuneKernels(gpu: GpuContext, shapes: TuneShapes, options: 
     if (!b) scratch.set(key, (b = createStorage(device, floats, `tuning ${role}`)));
     return { buffer: b };
   };
-  // the fastest of `variants`, timed in order
   async function fastest<V extends string>(what: string, variants: readonly V[], record: (p: Program, v: V) => void): Promise<V> {
-    let best: { v: V; ms: number } | null = null;
-    for (const v of variants) {
-      const ms = await timeRecorded(device, (p) => record(p, v), best?.ms);
-      timings.push({ what, variant: v, ms });
-      if (!best || ms < best.ms) best = { v, ms };
-    }
-    return best!.v;
+    const ms = await timeCandidates(device, variants.map((v) => (p: Program) => record(p, v)));
+    variants.forEach((v, i) => timings.push({ what, variant: v, ms: ms[i] }));
+    return variants[ms.indexOf(Math.min(...ms))];
   }
   const timeMatmul = (s: MatmulShape) => fastest<MatmulVariant>(matmulShapeKey(s), MATMUL_VARIANTS, (p, variant) => {
     matmul(p, { out: buffer('out', s.M * s.N), a: buffer('a', s.M * s.K), b: buffer('b', s.K * s.N), ...s, variant });
