@@ -16,6 +16,7 @@ import { GenerationPanel } from './controls/GenerationPanel.tsx';
 import { RunsPanel } from './controls/RunsPanel.tsx';
 import { START_CONFIG, useEngine } from './hooks/useEngine.ts';
 import { useOverlays } from './hooks/useOverlays.ts';
+import { useStableCallback } from './hooks/useStableCallback.ts';
 import { useRunRecorder } from './hooks/useRunRecorder.ts';
 import { useElementWidth } from './useElementWidth.ts';
 import { SamplesPanel } from './SamplesPanel.tsx';
@@ -77,10 +78,15 @@ export function App() {
   const drop = useDropToOpen(engine.view, running);
   const live = !viewing; // the controls act on the pair in the worker only while it is the one shown
 
-  const openGallery = useGalleryLinks({
+  // Each metrics batch re-renders App and gives the engine's commands new closures; the panels
+  // below are memoised and get these stable ones, so a batch re-renders only what shows metrics.
+  const openGallery = useStableCallback(useGalleryLinks({
     shared, webgpu: engine.webgpu, liveConfig: live && info ? info.config : null, view: engine.view, setReference,
     onError: (text) => drop.setNote({ text, error: true }),
-  });
+  }));
+  const applyData = useStableCallback(engine.applyData);
+  const resumeRun = useStableCallback(async (id: string) => engine.resume(await runStore.load(id)));
+  const retrySave = useStableCallback(() => recording.retry(engine.recorded));
   const defaultPrompt = info ? Array.from(info.evalBatch.tokens.subarray(0, 12), (t) => info.vocab[t]).join('') : '';
   return (
     <div className={present ? 'app present' : 'app'} onDragOver={drop.onDragOver} onDrop={drop.onDrop}>
@@ -132,7 +138,7 @@ export function App() {
               )}
               <ConfigPanel key={JSON.stringify(info.config)} current={info.config} vocabSize={info.vocabSize}
                 tokensPerSecond={tokensPerSecond} disabled={running} onApply={engine.applyConfig} onApplyLive={engine.applyEvalSchedule} />
-              <DataPanel current={info.config.data as DataConfig} contextLength={info.config.model.contextLength} disabled={running} onApply={engine.applyData} />
+              <DataPanel current={info.config.data as DataConfig} contextLength={info.config.model.contextLength} disabled={running} onApply={applyData} />
             </>
           )}
           {engine.tuning && (
@@ -160,8 +166,8 @@ export function App() {
             </>
           )}
           <RunsPanel store={runStore} currentId={recording.currentId} overlayIds={overlayIds}
-            problem={recording.problem} busy={!info || running} onResume={async (id) => engine.resume(await runStore.load(id))}
-            onToggleOverlay={toggleOverlay} onRetry={() => recording.retry(engine.recorded)} />
+            problem={recording.problem} busy={!info || running} onResume={resumeRun}
+            onToggleOverlay={toggleOverlay} onRetry={retrySave} />
           <QueuePanel queue={queue} config={info?.config ?? null} canTrain={!!engine.api} onCompare={research.compare} />
           <SweepPanel store={runStore} onOpen={research.openSweep} onCompare={research.compare} />
           <GalleryPanel onOpen={openGallery} disabled={running} />

@@ -1,6 +1,6 @@
 // LossesPanel.tsx: the losses of both models over training — training and held-out next-token
 // loss of each, the NITP model's NITP and total loss, and saved runs drawn over them.
-import { useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import type { PairInfo, EvalRecord, Pair, StepMetrics } from '../train/protocol.ts';
 import { DEFAULT_CONFIG } from '../model/config.ts';
 import { MetricChart, type MetricSeries } from './charts/MetricChart.tsx';
@@ -39,10 +39,14 @@ function lossSeries(history: Pair<StepMetrics[]>, evals: Pair<EvalRecord[]>, lam
   ];
 }
 
-export function LossesPanel({ info, history, evals, overlays, width, cursorStep, onCursor }: Props) {
+/** Memoised, as are its series and the chart: it redraws with new metrics, not with every render of the page. */
+export const LossesPanel = memo(function LossesPanel({ info, history, evals, overlays, width, cursorStep, onCursor }: Props) {
   const [smoothing, setSmoothing] = useState(0.6);
   const [logY, setLogY] = useState(false);
   const floor = info?.lossFloor ?? null;
+  const lambda = info?.config.nitp.lambda ?? DEFAULT_CONFIG.nitp.lambda;
+  const series = useMemo(() => lossSeries(history, evals, lambda, overlays), [history, evals, lambda, overlays]);
+  const references = useMemo(() => (floor !== null ? [{ value: floor, label: `ideal loss ${floor.toFixed(3)}` }] : []), [floor]);
   return (
     <section aria-label="Losses">
       <h2 className="section-title">Losses</h2>
@@ -58,9 +62,8 @@ export function LossesPanel({ info, history, evals, overlays, width, cursorStep,
       </p>
       <Exportable name="losses">
         <MetricChart width={width} yLabel="loss (nats)" smoothing={smoothing} logY={logY} cursorStep={cursorStep} onCursor={onCursor}
-          references={floor !== null ? [{ value: floor, label: `ideal loss ${floor.toFixed(3)}` }] : []}
-          series={lossSeries(history, evals, info?.config.nitp.lambda ?? DEFAULT_CONFIG.nitp.lambda, overlays)} />
+          references={references} series={series} />
       </Exportable>
     </section>
   );
-}
+});

@@ -2,7 +2,7 @@
 // same prompt with each model (temperature 0.8, top-k 20, the step as the seed), between training
 // chunks; the samples arrive with the metrics, so language can be watched as it emerges beside
 // the geometry. Sampling costs one forward pass per token and model, so it is off below every 10.
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { SampleOptions, TextSample } from '../train/protocol.ts';
 import { RUN_COLORS } from './colors.ts';
 
@@ -23,7 +23,8 @@ export function defaultSampleEvery(totalSteps: number): number {
   return round ?? Math.ceil(raw / 1000) * 1000;
 }
 
-export function SamplesPanel({ samples, defaultPrompt, totalSteps, disabled, onOptions }: Props) {
+/** Memoised: it re-renders when a sample arrives, not with every metrics batch. */
+export const SamplesPanel = memo(function SamplesPanel({ samples, defaultPrompt, totalSteps, disabled, onOptions }: Props) {
   const [on, setOn] = useState(true);
   const [every, setEvery] = useState(() => defaultSampleEvery(totalSteps));
   const [tokens, setTokens] = useState(32);
@@ -59,4 +60,4 @@ export function SamplesPanel({ samples, defaultPrompt, totalSteps, disabled, onO
       )}
     </section>
   );
-}
+});

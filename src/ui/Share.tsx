@@ -3,7 +3,7 @@
 // it; SharedNotice tells someone who opened a link what it set up, names what could not be read,
 // offers to run it, and once the re-run reaches the shared step says whether it reproduced the
 // shared result exactly.
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { RunConfig } from '../model/config.ts';
 import { presetOf } from '../model/presets.ts';
 import { encodeExperiment, type SharedExperiment } from '../share/url.ts';
@@ -29,7 +29,9 @@ export function useRunFingerprint(config: RunConfig | null, history: Pair<StepMe
 
 /** Keeps the query string equal to the experiment's link (no navigation, no history entry). */
 export function useExperimentLink(config: RunConfig | null, own: Fingerprint | null, present = false, run: string | null = null): void {
-  const link = config ? encodeExperiment(config, { preset: presetOf(config)?.id ?? null, fingerprint: own, present, run }) : null;
+  // memoised: App renders with every metrics batch, and presetOf resolves and compares every preset
+  const link = useMemo(() => (config ? encodeExperiment(config, { preset: presetOf(config)?.id ?? null, fingerprint: own, present, run }) : null),
+    [config, own, present, run]);
   useEffect(() => {
     if (link !== null && location.search !== link) {
       window.history.replaceState(window.history.state, '', `${location.pathname}${link}${location.hash}`);

@@ -8,7 +8,7 @@
 // Invariants: `points` of each series are in step order (emaSmooth averages in array order); on a
 // log axis values <= 0 are left out (the line breaks there) and so are reference lines <= 0.
 // The tooltip lists smoothed values (what is drawn), with the raw value beside when smoothing > 0.
-import { useMemo, useRef, type KeyboardEvent, type PointerEvent } from 'react';
+import { memo, useMemo, useRef, type KeyboardEvent, type PointerEvent } from 'react';
 import * as d3 from 'd3';
 import { emaSmooth, type StepPoint } from './smoothing.ts';
 import { clampForLog, dataDomain, logDomainValues } from './domains.ts';
@@ -86,9 +86,17 @@ const area = (x: (v: number) => number, y: (v: number) => number, logY: boolean)
 
 const countDefined = (points: readonly StepPoint[]) => points.reduce((n, p) => n + (Number.isFinite(p.value) ? 1 : 0), 0);
 
-export function MetricChart({
-  series, yLabel, width, height = 260, references = [], smoothing = 0, logY = false,
-  cursorStep, onCursor, label, xLabel = 'step', annotations = [],
+/** A dot of radius `r` at each point, as one path: one SVG element per series rather than one per point. */
+const dotsPath = (points: readonly StepPoint[], x: (v: number) => number, y: (v: number) => number, r: number) =>
+  points.map((p) => `M${x(p.step) - r},${y(p.value)}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0`).join('');
+
+const NO_REFERENCES: readonly ReferenceLine[] = [];
+const NO_ANNOTATIONS: readonly ChartAnnotation[] = [];
+
+/** Memoised: a parent that memoises `series` (and its other array props) redraws it only when they change. */
+export const MetricChart = memo(function MetricChart({
+  series, yLabel, width, height = 260, references = NO_REFERENCES, smoothing = 0, logY = false,
+  cursorStep, onCursor, label, xLabel = 'step', annotations = NO_ANNOTATIONS,
 }: MetricChartProps) {
   const svgRef = useRef<SVGSVGElement>(null);
   const smoothed = smoothing > 0;
@@ -106,8 +114,21 @@ export function MetricChart({
 
   const refs = references.filter((r) => Number.isFinite(r.value) && (!logY || r.value > 0));
 
-  const legend = legendLayout(series.map((s) => s.name), Math.max(width - LEGEND_RESERVE, 100));
+  // The legend changes with the series' names and looks, not with their points: it keeps its
+  // elements through the renders that bring new metrics (one per batch while training).
+  const legendKey = JSON.stringify(series.map((s) => [s.name, s.color, !!s.dashed]));
+  const legend = useMemo(() => legendLayout(series.map((s) => s.name), Math.max(width - LEGEND_RESERVE, 100)), [legendKey, width]);
   const margin = { top: 10 + legend.rows * 16, right: 16, bottom: 34, left: 54 };
+  const legendMarks = useMemo(() => (
+    <g data-testid="legend" transform={`translate(${margin.left},4)`}>
+      {series.map((s, i) => (
+        <g key={s.name} transform={`translate(${legend.slots[i].x},${legend.slots[i].row * 16})`}>
+          <line x2={18} y1={6} y2={6} stroke={s.color} strokeWidth={2.5} strokeDasharray={s.dashed ? '4 3' : undefined} />
+          <text x={24} y={10} className="legend">{s.name}</text>
+        </g>
+      ))}
+    </g>
+  ), [legend, margin.left]);
   const plotRight = width - margin.right;
   const plotBottom = height - margin.bottom;
 
@@ -212,9 +233,8 @@ export function MetricChart({
       ))}
       {/* sparse series (evaluations) also get dots, so a single evaluation is visible */}
       {prepared.map((s) => countDefined(s.smoothShown) <= SPARSE_POINTS && (
-        <g key={`dots-${s.name}`} fill={s.color} data-testid="series-dots">
-          {s.smoothShown.filter((p) => Number.isFinite(p.value)).map((p) => <circle key={p.step} cx={x(p.step)} cy={y(p.value)} r={2.5} />)}
-        </g>
+        <path key={`dots-${s.name}`} fill={s.color} data-testid="series-dots" data-points={countDefined(s.smoothShown)}
+          d={dotsPath(s.smoothShown.filter((p) => Number.isFinite(p.value)), x, y, 2.5)} />
       ))}
       {annotations.filter((a) => Number.isFinite(a.value) && (!logY || a.value > 0)).map((a, i) => {
         const ax = x(a.step);
@@ -230,14 +250,7 @@ export function MetricChart({
           </g>
         );
       })}
-      <g data-testid="legend" transform={`translate(${margin.left},4)`}>
-        {series.map((s, i) => (
-          <g key={s.name} transform={`translate(${legend.slots[i].x},${legend.slots[i].row * 16})`}>
-            <line x2={18} y1={6} y2={6} stroke={s.color} strokeWidth={2.5} strokeDasharray={s.dashed ? '4 3' : undefined} />
-            <text x={24} y={10} className="legend">{s.name}</text>
-          </g>
-        ))}
-      </g>
+      {legendMarks}
       <rect className="hover-area" x={margin.left} y={margin.top} width={Math.max(0, plotRight - margin.left)}
         height={Math.max(0, plotBottom - margin.top)} onPointerMove={onMove} onPointerLeave={() => onCursor(null)} />
       {cursorX !== null && (
@@ -259,4 +272,4 @@ export function MetricChart({
       )}
     </svg>
   );
-}
+});

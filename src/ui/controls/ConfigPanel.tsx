@@ -77,38 +77,52 @@ export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onA
   const set = (section: keyof RunConfig, field: string, value: unknown) => {
     setDraft((d) => ({ ...d, [section]: { ...d[section], [field]: value } }));
   };
-  const input = (section: Section, field: string, spec: FieldSpec, label: string) => {
-    const value = (draft[section] as unknown as Record<string, unknown>)[field];
-    const bad = check.error?.field === `${section}.${field}`;
-    // while training, only the fields that apply to the run in progress stay editable
-    const common = { disabled: disabled && spec.restart, title: spec.help, 'aria-invalid': bad, 'aria-describedby': bad ? `${id}-err` : undefined };
-    if (spec.kind === 'bool') return <input type="checkbox" checked={value as boolean} onChange={(e) => set(section, field, e.target.checked)} {...common} />;
-    if (spec.kind === 'enum') {
+  // The fields change with the draft, not with the measured speed: kept as the same elements
+  // through the renders that only update the time estimate (one per metrics batch in training).
+  const fields = useMemo(() => {
+    const input = (section: Section, field: string, spec: FieldSpec, label: string) => {
+      const value = (draft[section] as unknown as Record<string, unknown>)[field];
+      const bad = check.error?.field === `${section}.${field}`;
+      // while training, only the fields that apply to the run in progress stay editable
+      const common = { disabled: disabled && spec.restart, title: spec.help, 'aria-invalid': bad, 'aria-describedby': bad ? `${id}-err` : undefined };
+      if (spec.kind === 'bool') return <input type="checkbox" checked={value as boolean} onChange={(e) => set(section, field, e.target.checked)} {...common} />;
+      if (spec.kind === 'enum') {
+        return (
+          <select value={value as string} onChange={(e) => set(section, field, e.target.value)} {...common}>
+            {spec.values.map((v) => <option key={v} value={v}>{v}</option>)}
+          </select>
+        );
+      }
+      if (spec.kind === 'object') {
+        // eval.early, the one structured field in this panel: {every, until}, or off when both are empty
+        const early = value as { every: number; until: number } | null;
+        const part = (key: 'every' | 'until', text: string) => (
+          <input type="number" step={1} aria-label={`${label}: ${text}`} value={early ? String(early[key]) : ''} {...common}
+            onChange={(e) => {
+              const n = e.target.value === '' ? null : Number(e.target.value);
+              const next = { every: early?.every ?? 2, until: early?.until ?? 60, [key]: n };
+              set(section, field, next.every === null && next.until === null ? null : next);
+            }} />
+        );
+        return <span className="pair">{part('every', 'every')} up to step {part('until', 'until')}</span>;
+      }
+      const text = value === null || value === undefined ? '' : String(value);
       return (
-        <select value={value as string} onChange={(e) => set(section, field, e.target.value)} {...common}>
-          {spec.values.map((v) => <option key={v} value={v}>{v}</option>)}
-        </select>
+        <input type="number" step={spec.kind === 'number' ? 'any' : 1} value={text} {...common}
+          onChange={(e) => set(section, field, e.target.value === '' ? (spec.kind === 'derived-int' ? null : NaN) : Number(e.target.value))} />
       );
-    }
-    if (spec.kind === 'object') {
-      // eval.early, the one structured field in this panel: {every, until}, or off when both are empty
-      const early = value as { every: number; until: number } | null;
-      const part = (key: 'every' | 'until', text: string) => (
-        <input type="number" step={1} aria-label={`${label}: ${text}`} value={early ? String(early[key]) : ''} {...common}
-          onChange={(e) => {
-            const n = e.target.value === '' ? null : Number(e.target.value);
-            const next = { every: early?.every ?? 2, until: early?.until ?? 60, [key]: n };
-            set(section, field, next.every === null && next.until === null ? null : next);
-          }} />
-      );
-      return <span className="pair">{part('every', 'every')} up to step {part('until', 'until')}</span>;
-    }
-    const text = value === null || value === undefined ? '' : String(value);
-    return (
-      <input type="number" step={spec.kind === 'number' ? 'any' : 1} value={text} {...common}
-        onChange={(e) => set(section, field, e.target.value === '' ? (spec.kind === 'derived-int' ? null : NaN) : Number(e.target.value))} />
-    );
-  };
+    };
+    return SECTIONS.map(({ section, title }) => (
+      <fieldset key={section} className="fields">
+        <legend>{title}</legend>
+        {Object.entries(CONFIG_FIELDS[section] as Record<string, FieldSpec>).map(([field, spec]) => (
+          spec.kind === 'object'
+            ? <div key={field} className="field-row" role="group" aria-label={spec.label}>{spec.label}{input(section, field, spec, spec.label)}</div>
+            : <label key={field}>{spec.label}{input(section, field, spec, spec.label)}</label>
+        ))}
+      </fieldset>
+    ));
+  }, [draft, check.error, disabled, id]);
 
   const apply = async () => {
     if (!check.resolved) return;
@@ -139,16 +153,7 @@ export function ConfigPanel({ current, vocabSize, tokensPerSecond, disabled, onA
           </select>
         </label>
       </div>
-      {SECTIONS.map(({ section, title }) => (
-        <fieldset key={section} className="fields">
-          <legend>{title}</legend>
-          {Object.entries(CONFIG_FIELDS[section] as Record<string, FieldSpec>).map(([field, spec]) => (
-            spec.kind === 'object'
-              ? <div key={field} className="field-row" role="group" aria-label={spec.label}>{spec.label}{input(section, field, spec, spec.label)}</div>
-              : <label key={field}>{spec.label}{input(section, field, spec, spec.label)}</label>
-          ))}
-        </fieldset>
-      ))}
+      {fields}
       {check.error && <div className="error" role="alert" id={`${id}-err`} data-testid="config-error">{check.error.message}</div>}
       {check.resolved && (
         <p className="sub" data-testid="config-estimate">

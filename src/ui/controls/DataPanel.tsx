@@ -1,7 +1,7 @@
 // DataPanel.tsx: choose what the model learns from — the Brown corpus, your own text (a file or
 // pasted), or a synthetic task whose ideal loss is known — and the tokenizer. Bad input is refused
 // here with a message that names the problem; the data in use stays as it was.
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { Panel } from './Panel.tsx';
 import type { DataConfig } from '../../model/config.ts';
 import { SYNTHETIC_DEFAULTS, type SyntheticKind } from '../../data/synthetic.ts';
@@ -34,7 +34,8 @@ const PARAM_LABELS: Record<string, string> = {
   order: 'Markov order', symbols: 'Symbols', alpha: 'Dirichlet α (lower = more predictable)', length: 'String length', modulus: 'Modulus',
 };
 
-export function DataPanel({ current, contextLength, disabled, onApply }: Props) {
+/** Memoised: a metrics batch re-renders the page, not this panel (its props do not change with the metrics). */
+export const DataPanel = memo(function DataPanel({ current, contextLength, disabled, onApply }: Props) {
   const [corpus, setCorpus] = useState<string>(current.corpus);
   const [tokenizer, setTokenizer] = useState(current.tokenizer);
   const [vocabSize, setVocabSize] = useState(current.vocabSize);
@@ -121,4 +122,4 @@ export function DataPanel({ current, contextLength, disabled, onApply }: Props) 
       {error && <div className="error" role="alert" data-testid="data-error">{error}</div>}
     </Panel>
   );
-}
+});

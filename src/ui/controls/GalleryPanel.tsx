@@ -1,7 +1,7 @@
 // GalleryPanel.tsx: finished runs of every preset, trained ahead of time (npm run gallery) and
 // served with the page as run files (public/gallery/). Opening one shows it at once, read-only,
 // with or without WebGPU. Only same-origin gallery paths are ever fetched.
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { Panel } from './Panel.tsx';
 import { readRunFile, type RunFileContent } from '../../share/runFile.ts';
 import { GALLERY_ID, type GalleryEntry } from '../../share/gallery.ts';
@@ -29,7 +29,8 @@ interface Props {
   disabled: boolean;
 }
 
-export function GalleryPanel({ onOpen, disabled }: Props) {
+/** Memoised: a metrics batch re-renders the page, not this panel (its props do not change with the metrics). */
+export const GalleryPanel = memo(function GalleryPanel({ onOpen, disabled }: Props) {
   const [entries, setEntries] = useState<GalleryEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [opening, setOpening] = useState<string | null>(null);
@@ -62,4 +63,4 @@ export function GalleryPanel({ onOpen, disabled }: Props) {
       {error && <div className="error" role="alert" data-testid="gallery-error">{error}</div>}
     </Panel>
   );
-}
+});

@@ -1,5 +1,5 @@
 // GenerationPanel.tsx: text from either model at any time (training paused), streamed token by token.
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { Panel } from './Panel.tsx';
 import * as Comlink from 'comlink';
 import type { RunName, TrainerApi } from '../../train/protocol.ts';
@@ -11,7 +11,8 @@ interface Props {
   defaultPrompt: string;
 }
 
-export function GenerationPanel({ engine, disabled, defaultPrompt }: Props) {
+/** Memoised: a metrics batch re-renders the page, not this panel (its props do not change with the metrics). */
+export const GenerationPanel = memo(function GenerationPanel({ engine, disabled, defaultPrompt }: Props) {
   const [run, setRun] = useState<RunName>('nitp');
   const [prompt, setPrompt] = useState(defaultPrompt);
   const [temperature, setTemperature] = useState(0.8);
@@ -57,4 +58,4 @@ export function GenerationPanel({ engine, disabled, defaultPrompt }: Props) {
       <pre className="generated" data-testid="generated"><span className="prompt">{prompt}</span>{output}</pre>
     </Panel>
   );
-}
+});

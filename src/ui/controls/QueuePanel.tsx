@@ -1,7 +1,7 @@
 // QueuePanel.tsx: the run queue (hooks/useQueue.ts) and the Ablations menu. Queue the config on
 // the page at N seeds, a λ list, or one of the paper's ablations (model/presets.ts ABLATIONS);
 // the items train one after another and land in Saved runs; "Compare finished" opens them side by side.
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { Panel } from './Panel.tsx';
 import type { RunConfig } from '../../model/config.ts';
 import { ABLATIONS, presetOf } from '../../model/presets.ts';
@@ -20,7 +20,8 @@ interface Props {
 
 const STATUS: Record<string, string> = { waiting: 'waiting', running: 'training', done: 'done', failed: 'failed' };
 
-export function QueuePanel({ queue, config, canTrain, onCompare }: Props) {
+/** Memoised: a metrics batch re-renders the page, not this panel (its props do not change with the metrics). */
+export const QueuePanel = memo(function QueuePanel({ queue, config, canTrain, onCompare }: Props) {
   const [seeds, setSeeds] = useState(3);
   const [lambdas, setLambdas] = useState('0.3, 1, 3');
   const [ablation, setAblation] = useState(ABLATIONS[0].id);
@@ -82,4 +83,4 @@ export function QueuePanel({ queue, config, canTrain, onCompare }: Props) {
       </div>
     </Panel>
   );
-}
+});

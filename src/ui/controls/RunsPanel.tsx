@@ -2,7 +2,7 @@
 // charts, or resumed from its last checkpoint; unreadable records are listed with their reason and
 // can be deleted. Also: how much storage the lab uses, a request for persistent storage, and what
 // to do when saving stopped (full storage: delete other runs' checkpoints, then save again).
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { Panel } from './Panel.tsx';
 import { configSummary } from './ConfigPanel.tsx';
 import { RUNS_CHANNEL, announceRunsChanged, type ListedRun, type RunStore } from '../../store/runStore.ts';
@@ -22,7 +22,8 @@ interface Props {
 const formatMB = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`);
 const num = (x: number | null, digits = 3) => (x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits));
 
-export function RunsPanel({ store, currentId, overlayIds, problem, busy, onResume, onToggleOverlay, onRetry }: Props) {
+/** Memoised: a metrics batch re-renders the page, not this panel (its props do not change with the metrics). */
+export const RunsPanel = memo(function RunsPanel({ store, currentId, overlayIds, problem, busy, onResume, onToggleOverlay, onRetry }: Props) {
   const [runs, setRuns] = useState<ListedRun[]>([]);
   const [usage, setUsage] = useState<string | null>(null);
   const [persisted, setPersisted] = useState<boolean | null>(null);
@@ -126,4 +127,4 @@ export function RunsPanel({ store, currentId, overlayIds, problem, busy, onResum
       {error && <div className="error" role="alert" data-testid="runs-error">{error}</div>}
     </Panel>
   );
-}
+});

@@ -1,7 +1,7 @@
 // SweepPanel.tsx: "Open a sweep folder" (a folder `npm run sweep` wrote, or just its summary.json)
 // and the comparison of saved runs: tick runs, then "Compare selected" (research/ResearchView.tsx
 // shows both). Only config.json, metrics.jsonl, sweep.json and summary.json are read.
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { Panel } from './Panel.tsx';
 import { MAX_METRICS_BYTES, type FolderFile } from '../../share/cliRun.ts';
 import { SWEEP_FILES, readSweepFolder, type GroupedRuns } from '../../share/runGroups.ts';
@@ -26,7 +26,8 @@ async function sweepFiles(list: (File & { webkitRelativePath?: string })[]): Pro
   return out;
 }
 
-export function SweepPanel({ store, onOpen, onCompare }: Props) {
+/** Memoised: a metrics batch re-renders the page, not this panel (its props do not change with the metrics). */
+export const SweepPanel = memo(function SweepPanel({ store, onOpen, onCompare }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [runs, setRuns] = useState<SavedRunMeta[]>([]);
@@ -92,4 +93,4 @@ export function SweepPanel({ store, onOpen, onCompare }: Props) {
       </div>
     </Panel>
   );
-}
+});

@@ -286,6 +286,8 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
 
   /** text samples while training: set by the samples panel */
   const sampling = useRef<SampleOptions | undefined>(undefined);
+  // stable: the (memoised) samples panel calls it from an effect
+  const setSampling = useCallback((options: SampleOptions | undefined) => { sampling.current = options; }, []);
 
   const start = async () => {
     if (!api) return;
@@ -371,7 +373,7 @@ export function useEngine(firstConfig: PartialRunConfig, recording: Pick<RunReco
   return {
     api, error, running, probing, bpeProgress, tuning, ...state, history: state.recorded.history,
     start,
-    setSampling: (options: SampleOptions | undefined) => { sampling.current = options; },
+    setSampling,
     pause: () => api?.pause(),
     /** stops BPE training (or a resume's batch skipping) in the worker; the pair in use stays */
     cancel: () => api?.cancel(),

@@ -2,7 +2,7 @@
 // without WebGPU a preset link opens the preset's gallery run (view only) instead of leaving the
 // page empty; and a preset link draws the preset's gallery run faintly beneath the live pair, the
 // result to expect — only while the live config is exactly the gallery run's.
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import type { RunConfig } from '../../model/config.ts';
 import { presetOf } from '../../model/presets.ts';
 import type { SharedExperiment } from '../../share/url.ts';
@@ -31,7 +31,8 @@ export function useGalleryLinks({ shared, webgpu, liveConfig, view, setReference
     const id = shared?.run ?? (!webgpu ? shared?.preset : null);
     if (id) open(id).catch((e: Error) => onError(`${e.message}.`));
   }, [webgpu]);
-  const livePreset = liveConfig ? presetOf(liveConfig)?.id ?? null : null;
+  // memoised: this runs with every metrics batch, and presetOf resolves and compares every preset
+  const livePreset = useMemo(() => (liveConfig ? presetOf(liveConfig)?.id ?? null : null), [liveConfig]);
   useEffect(() => {
     setReference(null);
     if (!liveConfig || !livePreset || livePreset !== shared?.preset) return;

@@ -1,6 +1,6 @@
 // useOverlays.ts: saved runs drawn over the live charts, each in its own colour, and the gallery's
 // run of the same preset drawn faintly beneath the live one (the result to expect).
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { EvalRecord, Pair, StepMetrics } from '../../train/protocol.ts';
 import type { RunStore } from '../../store/runStore.ts';
 import { OVERLAY_COLORS } from '../colors.ts';
@@ -29,8 +29,10 @@ export function referenceHorizon(liveStep: number): number {
 export function useOverlays(store: RunStore, liveStep = Infinity) {
   const [runs, setRuns] = useState<Omit<Overlay, 'color'>[]>([]);
   const [reference, setReference] = useState<Omit<Overlay, 'color'> | null>(null);
-  // the horizon moves in steps of 30, so the overlays (and the memoised views) change seldom
-  const horizon = Number.isFinite(liveStep) ? referenceHorizon(Math.ceil(liveStep / 30) * 30) : Infinity;
+  // the horizon moves in steps of 30, so the overlays (and the memoised views) change seldom; without
+  // a reference it is not needed, and the overlays keep their identity while the live run trains
+  // (a new empty array every 30 steps re-rendered the geometry views in a metrics batch's render)
+  const horizon = reference && Number.isFinite(liveStep) ? referenceHorizon(Math.ceil(liveStep / 30) * 30) : Infinity;
   // memoised: the geometry views re-render only when the overlays change
   const overlays = useMemo<Overlay[]>(() => {
     const upTo = <T extends { step: number }>(xs: T[]) => xs.filter((x) => x.step <= horizon);
@@ -43,10 +45,12 @@ export function useOverlays(store: RunStore, liveStep = Infinity) {
       ...runs.map((o, i) => ({ ...o, color: OVERLAY_COLORS[i % OVERLAY_COLORS.length] })),
     ];
   }, [runs, reference, horizon]);
-  const toggle = async (id: string, on: boolean) => {
+  // stable, like the ids, for the memoised runs panel
+  const toggle = useCallback(async (id: string, on: boolean) => {
     if (!on) return setRuns((o) => o.filter((x) => x.id !== id));
     const run = await store.load(id);
     setRuns((o) => [...o.filter((x) => x.id !== id), { id, name: run.meta.name, history: run.history, evals: run.evals }]);
-  };
-  return { overlays, ids: runs.map((o) => o.id), toggle, setReference };
+  }, [store]);
+  const ids = useMemo(() => runs.map((o) => o.id), [runs]);
+  return { overlays, ids, toggle, setReference };
 }

@@ -4,7 +4,8 @@
 // "Run queue" then continues the item that was training from its saved checkpoint. The Pause
 // button stops the queue after the pair pauses; a run that diverges is marked failed and the next
 // one starts. The rules are in queueCore.ts (pure, tested).
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { useStableCallback } from './useStableCallback.ts';
 import type { PartialRunConfig, RunConfig } from '../../model/config.ts';
 import type { PairInfo } from '../../train/protocol.ts';
 import { announceRunsChanged, type LoadedRun, type RunStore } from '../../store/runStore.ts';
@@ -133,20 +134,16 @@ export function useQueue(engine: QueueEngine, currentId: string | null, store: R
     dispatch({ type: 'add', items, ids: items.map(() => crypto.randomUUID()) });
   }, []);
 
-  return {
-    state,
-    busy,
-    problem,
-    add,
-    remove: (id: string) => dispatch({ type: 'remove', id }),
-    clearFinished: () => dispatch({ type: 'clearFinished' }),
-    run: () => dispatch({ type: 'start' }),
-    /** stops the queue: the pair in training pauses (with a checkpoint), and "Run queue" continues it */
-    stop: () => {
-      dispatch({ type: 'stop' });
-      if (engine.running) engine.pause();
-    },
-  };
+  const remove = useCallback((id: string) => dispatch({ type: 'remove', id }), []);
+  const clearFinished = useCallback(() => dispatch({ type: 'clearFinished' }), []);
+  const run = useCallback(() => dispatch({ type: 'start' }), []);
+  /** stops the queue: the pair in training pauses (with a checkpoint), and "Run queue" continues it */
+  const stop = useStableCallback(() => {
+    dispatch({ type: 'stop' });
+    if (engine.running) engine.pause();
+  });
+  // one object per change of the queue, not per render: the queue panel is memoised
+  return useMemo(() => ({ state, busy, problem, add, remove, clearFinished, run, stop }), [state, busy, problem, add, remove, clearFinished, run, stop]);
 }
 
 export type Queue = ReturnType<typeof useQueue>;

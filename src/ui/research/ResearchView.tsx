@@ -2,7 +2,7 @@
 // (its variants with bands and the summary table) or saved runs compared side by side (a table of
 // only the config fields that differ, their final metrics, an overlay of the selection, and the
 // selection grouped by a field with mean ± spread). useResearch holds which one is open.
-import { useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { LoadedRun, RunStore } from '../../store/runStore.ts';
 import { diffOnly, groupSavedRuns, type GroupedRuns } from '../../share/runGroups.ts';
 import { SweepView } from './SweepView.tsx';
@@ -13,24 +13,22 @@ export type ResearchContent = { kind: 'sweep'; grouped: GroupedRuns } | { kind: 
 export function useResearch(store: RunStore) {
   const [content, setContent] = useState<ResearchContent | null>(null);
   const [error, setError] = useState<string | null>(null);
-  return {
-    content,
-    error,
-    openSweep: (grouped: GroupedRuns) => {
-      setError(null);
-      setContent({ kind: 'sweep', grouped });
-    },
-    /** loads the saved runs and compares them */
-    compare: async (ids: string[]) => {
-      setError(null);
-      try {
-        setContent({ kind: 'compare', runs: await Promise.all(ids.map((id) => store.load(id))) });
-      } catch (e) {
-        setError(`The runs could not be compared: ${(e as Error).message}`);
-      }
-    },
-    close: () => setContent(null),
-  };
+  // the commands keep their identity: the sweep and queue panels they are handed to are memoised
+  const openSweep = useCallback((grouped: GroupedRuns) => {
+    setError(null);
+    setContent({ kind: 'sweep', grouped });
+  }, []);
+  /** loads the saved runs and compares them */
+  const compare = useCallback(async (ids: string[]) => {
+    setError(null);
+    try {
+      setContent({ kind: 'compare', runs: await Promise.all(ids.map((id) => store.load(id))) });
+    } catch (e) {
+      setError(`The runs could not be compared: ${(e as Error).message}`);
+    }
+  }, [store]);
+  const close = useCallback(() => setContent(null), []);
+  return useMemo(() => ({ content, error, openSweep, compare, close }), [content, error, openSweep, compare, close]);
 }
 
 interface Props {
