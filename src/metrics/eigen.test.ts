@@ -37,6 +37,20 @@ function alignment(e: SymmetricEigen, q: Float64Array, order: number[]): number[
   });
 }
 
+/** A = GᵀG/n + I with G (n, n) Gaussian, seeded by n: symmetric positive definite, well spread. */
+function randomSpd(n: number): Float64Array {
+  const g = new Rng(n, 'eigen').fillNormal(new Float64Array(n * n), 1);
+  const a = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c <= r; c++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += g[k * n + r] * g[k * n + c];
+      a[r * n + c] = a[c * n + r] = s / n + (r === c ? 1 : 0);
+    }
+  }
+  return a;
+}
+
 describe('symmetricEigen (cyclic Jacobi)', () => {
   it('diagonal matrix: values sorted largest first, vectors are unit axes', () => {
     const d = [3, -1, 7, 0, 2.5];
@@ -110,16 +124,7 @@ describe('symmetricEigen (cyclic Jacobi)', () => {
   // The accuracy documented in eigen.ts's header.
   for (const n of [64, 256]) {
     it(`random SPD n=${n}: reconstruction and orthogonality to ~1e-15`, () => {
-      const rng = new Rng(n, 'eigen');
-      const g = rng.fillNormal(new Float64Array(n * n), 1);
-      const a = new Float64Array(n * n);
-      for (let r = 0; r < n; r++) {
-        for (let c = 0; c <= r; c++) {
-          let s = 0;
-          for (let k = 0; k < n; k++) s += g[k * n + r] * g[k * n + c];
-          a[r * n + c] = a[c * n + r] = s / n + (r === c ? 1 : 0);
-        }
-      }
+      const a = randomSpd(n);
       const t0 = performance.now();
       const e = symmetricEigen(a, n);
       const ms = performance.now() - t0;
@@ -328,16 +333,7 @@ describe('symmetricEigenvalues / symmetricEigenTop (Householder + implicit QR)',
   // The accuracy and timings documented in eigen.ts's header.
   for (const n of [64, 256]) {
     it(`random SPD n=${n}: agrees with Jacobi to ~1e-15·‖A‖, top-3 residual ~1e-15`, () => {
-      const rng = new Rng(n, 'eigen');
-      const g = rng.fillNormal(new Float64Array(n * n), 1);
-      const a = new Float64Array(n * n);
-      for (let r = 0; r < n; r++) {
-        for (let c = 0; c <= r; c++) {
-          let s = 0;
-          for (let k = 0; k < n; k++) s += g[k * n + r] * g[k * n + c];
-          a[r * n + c] = a[c * n + r] = s / n + (r === c ? 1 : 0);
-        }
-      }
+      const a = randomSpd(n);
       const t0 = performance.now();
       const values = symmetricEigenvalues(a, n);
       const t1 = performance.now();
